@@ -1,0 +1,1 @@
+//! bucketflow engine crate.

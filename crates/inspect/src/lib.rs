@@ -1,0 +1,1 @@
+//! bucketflow inspect crate.
