@@ -1,0 +1,88 @@
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::Result;
+
+/// Opens one connection with the settings every connection shares.
+pub(crate) fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    // WAL lets readers run beside the writer; FULL makes each commit durable before it returns.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// Each entry upgrades the schema by one version; never edit an entry that has shipped.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE buckets (
+    name        TEXT PRIMARY KEY,
+    region      TEXT NOT NULL,
+    acl         TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL
+);
+CREATE TABLE objects (
+    bucket        TEXT NOT NULL REFERENCES buckets(name),
+    key           BLOB NOT NULL,
+    blob          TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    etag          TEXT NOT NULL,
+    crc64         TEXT NOT NULL,
+    modified_ms   INTEGER NOT NULL,
+    content_type  TEXT NOT NULL,
+    acl           TEXT NOT NULL,
+    storage_class TEXT NOT NULL,
+    headers       TEXT NOT NULL,
+    meta          TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE TABLE uploads (
+    upload_id     TEXT PRIMARY KEY,
+    bucket        TEXT NOT NULL REFERENCES buckets(name),
+    key           BLOB NOT NULL,
+    initiated_ms  INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    acl           TEXT NOT NULL,
+    storage_class TEXT NOT NULL,
+    headers       TEXT NOT NULL,
+    meta          TEXT NOT NULL,
+    result_etag   TEXT,
+    result_crc64  TEXT
+);
+CREATE INDEX uploads_by_key ON uploads (bucket, key, initiated_ms);
+CREATE TABLE parts (
+    upload_id    TEXT NOT NULL REFERENCES uploads(upload_id),
+    part_number  INTEGER NOT NULL,
+    blob         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    etag         TEXT NOT NULL,
+    crc64        TEXT NOT NULL,
+    modified_ms  INTEGER NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+CREATE TABLE workflows (
+    workflow_id  TEXT PRIMARY KEY,
+    bucket       TEXT NOT NULL REFERENCES buckets(name),
+    name         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    document     TEXT NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL
+);
+CREATE INDEX workflows_by_bucket ON workflows (bucket, created_ms);
+"#];
+
+pub(crate) fn migrate(conn: &Connection) -> Result<()> {
+    let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
