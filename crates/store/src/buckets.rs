@@ -44,7 +44,12 @@ impl Tx<'_> {
         ];
         let extra: Vec<(String, &'static str)> = dependents
             .iter()
-            .map(|(table, what)| (format!("SELECT 1 FROM {table} WHERE bucket = ?1 LIMIT 1"), *what))
+            .map(|(table, what)| {
+                (
+                    format!("SELECT 1 FROM {table} WHERE bucket = ?1 LIMIT 1"),
+                    *what,
+                )
+            })
             .collect();
         let all = checks
             .iter()
@@ -58,7 +63,9 @@ impl Tx<'_> {
         }
         self.tx
             .execute("DELETE FROM uploads WHERE bucket = ?1", [name])?;
-        let deleted = self.tx.execute("DELETE FROM buckets WHERE name = ?1", [name])?;
+        let deleted = self
+            .tx
+            .execute("DELETE FROM buckets WHERE name = ?1", [name])?;
         if deleted == 0 {
             return Err(StoreError::NoSuchBucket);
         }

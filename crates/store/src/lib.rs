@@ -8,9 +8,11 @@
 mod blob;
 mod buckets;
 mod error;
+mod executions;
 mod multipart;
 mod objects;
 mod schema;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,8 +22,10 @@ use rusqlite::Connection;
 pub use blob::{BlobId, Blobs, TempBlob};
 pub use buckets::BucketRecord;
 pub use error::StoreError;
+pub use executions::{ActiveWorkflow, ExecutionFilter, ExecutionRecord, TaskRecord};
 pub use multipart::{PartRecord, UploadRecord, UploadState};
 pub use objects::{ObjectRecord, just_after, skip_past_prefix};
+pub use workflows::{WorkflowQuery, WorkflowRecord};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -207,7 +207,12 @@ impl Reader<'_> {
     }
 
     /// Parts numbered above `marker`, ascending, at most `limit`.
-    pub fn list_parts(&self, upload_id: &str, marker: u32, limit: usize) -> Result<Vec<PartRecord>> {
+    pub fn list_parts(
+        &self,
+        upload_id: &str,
+        marker: u32,
+        limit: usize,
+    ) -> Result<Vec<PartRecord>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT part_number, blob, size, etag, modified_ms, crc64 FROM parts \
              WHERE upload_id = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3",

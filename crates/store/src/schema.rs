@@ -74,6 +74,38 @@ CREATE TABLE workflows (
     updated_ms   INTEGER NOT NULL
 );
 CREATE INDEX workflows_by_bucket ON workflows (bucket, created_ms);
+CREATE TABLE executions (
+    run_id        TEXT PRIMARY KEY,
+    bucket        TEXT NOT NULL,
+    workflow_id   TEXT NOT NULL,
+    workflow_name TEXT NOT NULL,
+    object_key    BLOB NOT NULL,
+    state         TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    finished_ms   INTEGER,
+    topology      TEXT NOT NULL,
+    job_id        TEXT NOT NULL,
+    cos_headers   TEXT NOT NULL
+);
+CREATE INDEX executions_by_workflow ON executions (workflow_id, created_ms);
+CREATE INDEX executions_by_job ON executions (job_id, created_ms);
+CREATE TABLE tasks (
+    run_id         TEXT NOT NULL REFERENCES executions(run_id),
+    node           TEXT NOT NULL,
+    node_type      TEXT NOT NULL,
+    job_id         TEXT NOT NULL,
+    state          TEXT NOT NULL,
+    created_ms     INTEGER NOT NULL,
+    started_ms     INTEGER,
+    finished_ms    INTEGER,
+    lease_until_ms INTEGER,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    code           TEXT NOT NULL DEFAULT '',
+    message        TEXT NOT NULL DEFAULT '',
+    result         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, node)
+) WITHOUT ROWID;
+CREATE INDEX tasks_runnable ON tasks (state, lease_until_ms);
 "#];
 
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {
