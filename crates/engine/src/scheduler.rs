@@ -1,0 +1,253 @@
+//! The scheduler: a bounded pool of worker threads that claim runnable tasks with leases, run
+//! their nodes off any async runtime, and commit each outcome together with what it unlocks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use bucketflow_store::{Store, StoreError, TaskRecord, now_ms};
+use bucketflow_xml::Element;
+
+use crate::nodes::{self, NodeLimits, NodeRun};
+use crate::plan::{self, STATE_FAILED, STATE_SUCCESS, Transition};
+use crate::workflow::Workflow;
+
+/// How the scheduler runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Worker threads, each running one task at a time.
+    pub workers: usize,
+    /// How long a claimed task stays owned before another worker may take it over.
+    pub lease: Duration,
+    /// How often idle workers look for expired leases.
+    pub poll: Duration,
+    pub limits: NodeLimits,
+}
+
+/// A running scheduler. Dropping it does not stop the workers; call [`Engine::stop`].
+pub struct Engine {
+    shared: Arc<Shared>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+struct Shared {
+    store: Arc<Store>,
+    config: EngineConfig,
+    /// Bumped on every wake-up so that a worker never sleeps through one.
+    signal: Mutex<u64>,
+    wakeup: Condvar,
+    stopping: AtomicBool,
+}
+
+impl Engine {
+    /// Starts the workers. Unfinished executions of an earlier run need nothing special: their
+    /// Ready tasks are claimed as usual and their Running tasks once the old leases expire.
+    pub fn start(store: Arc<Store>, config: EngineConfig) -> Engine {
+        let shared = Arc::new(Shared {
+            store,
+            config,
+            signal: Mutex::new(0),
+            wakeup: Condvar::new(),
+            stopping: AtomicBool::new(false),
+        });
+        let workers = (0..shared.config.workers.max(1))
+            .map(|index| {
+                let shared = shared.clone();
+                std::thread::Builder::new()
+                    .name(format!("bucketflow-worker-{index}"))
+                    .spawn(move || worker(&shared))
+                    .expect("spawning a worker thread")
+            })
+            .collect();
+        Engine {
+            shared,
+            workers: Mutex::new(workers),
+        }
+    }
+
+    /// Tells idle workers that new tasks may be runnable.
+    pub fn wake(&self) {
+        self.shared.wake();
+    }
+
+    /// Stops the workers after their current task and waits for them.
+    pub fn stop(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        self.shared.wake();
+        let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|e| e.into_inner()));
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Shared {
+    fn wake(&self) {
+        let mut signal = self.signal.lock().unwrap_or_else(|e| e.into_inner());
+        *signal = signal.wrapping_add(1);
+        self.wakeup.notify_all();
+    }
+
+    fn wait(&self, seen: u64) {
+        let signal = self.signal.lock().unwrap_or_else(|e| e.into_inner());
+        if *signal == seen {
+            let _ = self.wakeup.wait_timeout(signal, self.config.poll);
+        }
+    }
+
+    fn signal(&self) -> u64 {
+        *self.signal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn worker(shared: &Shared) {
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let seen = shared.signal();
+        let lease_ms = shared.config.lease.as_millis() as i64;
+        match shared.store.write(|tx| tx.claim_task(now_ms(), lease_ms)) {
+            Ok(Some(task)) => run_task(shared, task),
+            Ok(None) => shared.wait(seen),
+            Err(error) => {
+                tracing::warn!(%error, "claiming a task failed; retrying");
+                shared.wait(seen);
+            }
+        }
+    }
+}
+
+/// Why a task's outcome was not committed.
+#[derive(Debug)]
+enum CommitError {
+    /// Another worker took the task over after our lease expired; its outcome wins.
+    LeaseLost,
+    Store(StoreError),
+}
+
+impl From<StoreError> for CommitError {
+    fn from(e: StoreError) -> Self {
+        CommitError::Store(e)
+    }
+}
+
+fn run_task(shared: &Shared, task: TaskRecord) {
+    let execution = match shared.store.read(|r| r.execution(&task.run_id)) {
+        Ok(Some(execution)) => execution,
+        Ok(None) | Err(_) => {
+            tracing::warn!(
+                run_id = task.run_id,
+                node = task.node,
+                "task without execution"
+            );
+            return;
+        }
+    };
+    let outcome = match Workflow::from_stored(&execution.topology) {
+        Ok(workflow) => {
+            let run = nodes::run(
+                &shared.store,
+                &workflow,
+                &task,
+                &execution.bucket,
+                &execution.object_key,
+                &shared.config.limits,
+            );
+            commit(shared, &workflow, &task, run)
+        }
+        Err(error) => {
+            tracing::error!(run_id = task.run_id, %error, "stored topology does not parse");
+            return;
+        }
+    };
+    match outcome {
+        Ok(woke) => {
+            if woke {
+                shared.wake();
+            }
+        }
+        Err(CommitError::LeaseLost) => {
+            tracing::warn!(
+                run_id = task.run_id,
+                node = task.node,
+                "lease lost; outcome dropped"
+            );
+        }
+        Err(CommitError::Store(error)) => {
+            // The lease will expire and the task run again.
+            tracing::warn!(run_id = task.run_id, node = task.node, %error, "commit failed");
+        }
+    }
+}
+
+/// Commits a task's outcome, its side effect and what follows from it in one transaction.
+/// Returns whether new tasks became runnable.
+fn commit(
+    shared: &Shared,
+    workflow: &Workflow,
+    task: &TaskRecord,
+    run: NodeRun,
+) -> Result<bool, CommitError> {
+    let now = now_ms();
+    let (woke, freed) = shared.store.write(|tx| {
+        // The side effect, if the node asked for one.
+        let mut freed = Vec::new();
+        let mut result = run.result.clone();
+        if let Some(effect) = &run.effect {
+            let (code, message, blobs) = nodes::apply_effect(tx, effect)?;
+            freed = blobs;
+            add_auto_process_result(&mut result, &code, &message);
+        }
+
+        // The task's own outcome, only if we still own it.
+        let finished = TaskRecord {
+            state: if run.succeeded {
+                STATE_SUCCESS
+            } else {
+                STATE_FAILED
+            }
+            .to_string(),
+            code: run.code.clone(),
+            message: run.message.clone(),
+            result: result.map(|r| r.to_compact()).unwrap_or_default(),
+            ..task.clone()
+        };
+        if !tx.finish_task(&finished, task.attempts, now)? {
+            return Err(CommitError::LeaseLost);
+        }
+
+        // What it unlocks.
+        let tasks = tx.tasks(&task.run_id)?;
+        let mut woke = false;
+        for transition in plan::next_transitions(workflow, &tasks) {
+            match transition {
+                Transition::Ready(node) => {
+                    tx.set_task_state(&task.run_id, &node, plan::TASK_READY, now)?;
+                    woke = true;
+                }
+                Transition::Skip(node) => {
+                    tx.set_task_state(&task.run_id, &node, plan::TASK_SKIPPED, now)?;
+                }
+                Transition::FinishExecution(state) => {
+                    tx.finish_execution(&task.run_id, state, now)?;
+                }
+            }
+        }
+        Ok::<_, CommitError>((woke, freed))
+    })?;
+    for blob in freed {
+        shared.store.blobs().remove(&blob);
+    }
+    Ok(woke)
+}
+
+fn add_auto_process_result(result: &mut Option<Element>, code: &str, message: &str) {
+    let auto = Element::new("AutoProcessResult")
+        .child(Element::with_text("Code", code))
+        .child(Element::with_text("Message", message));
+    if let Some(process) = result
+        .as_mut()
+        .and_then(|r| r.children.iter_mut().find(|c| c.name == "ProcessResult"))
+    {
+        process.push(auto);
+    }
+}
