@@ -192,3 +192,118 @@ class Server:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+# --- the workflow engine (test_engine.py, test_crash.py) ---------------------------------------
+
+BACKUP_PREFIX = "abnormal_images_backup/"
+ENGINE_WAIT = 30.0
+# The shared ImageInspect corpus, beside the checkout unless BUCKETFLOW_CORPUS names it.
+CORPUS = Path(os.environ.get("BUCKETFLOW_CORPUS")
+              or Path(__file__).resolve().parent / ".." / ".." / ".." / "shared" / "corpus" / "dev")
+
+
+class CorpusCase:
+    """One row of the corpus manifest: a file and the ImageInspect verdict expected for it."""
+
+    def __init__(self, row: dict):
+        self.path = row["path"]
+        # The manifest writes `-` for a pure TS; the vendor field then says `unknown`.
+        self.pic_type = "unknown" if row["picType"] == "-" else row["picType"]
+        self.suspicious = row["suspicious"] == "true"
+        self.begin, self.end, self.size = (row[k] for k in ("begin", "end", "size"))
+        self.kind = row["suspiciousType"]
+
+    @property
+    def data(self) -> bytes:
+        return (CORPUS / self.path).read_bytes()
+
+    @property
+    def suffix(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    def __repr__(self):
+        return self.path
+
+
+def corpus_case(path: str) -> CorpusCase:
+    manifest = CORPUS / "manifest.tsv"
+    if not manifest.exists():
+        pytest.skip(f"corpus not found at {CORPUS} (set BUCKETFLOW_CORPUS)")
+    lines = manifest.read_text().splitlines()
+    header = lines[0].split("\t")
+    for line in lines[1:]:
+        row = dict(zip(header, line.split("\t")))
+        if row["path"] == path:
+            return CorpusCase(row)
+    raise KeyError(f"{path} is not in {manifest}")
+
+
+def inspect_workflow_body(name="engine", prefix="test/", process_type="BackupObject",
+                          auto_process=True, state="Active", ext_filter=None) -> dict:
+    """An ImageInspect workflow (Start -> ImageInspectNode -> End) shaped like the seed's."""
+    start_input = {'ObjectPrefix': prefix}
+    if ext_filter is not None:
+        start_input['ExtFilter'] = ext_filter
+    return {
+        'MediaWorkflow': {
+            'Name': name,
+            'State': state,
+            'Topology': {
+                'Dependencies': {'Start': 'ImageInspectNode', 'ImageInspectNode': 'End'},
+                'Nodes': {
+                    'Start': {'Type': 'Start', 'Input': start_input},
+                    'ImageInspectNode': {
+                        'Type': 'ImageInspect',
+                        'Operation': {'ImageInspect': {
+                            'AutoProcess': 'true' if auto_process else 'false',
+                            'ProcessType': process_type,
+                        }},
+                    },
+                },
+            },
+        },
+    }
+
+
+def create_inspect_workflow(client, bucket, **options) -> str:
+    response = client.ci_create_workflow(Bucket=bucket, Body=inspect_workflow_body(**options),
+                                         ContentType='application/xml')
+    return response['MediaWorkflow']['WorkflowId']
+
+
+def list_executions(client, bucket, workflow_id, size=100, **filters) -> list:
+    """Every listed execution, following NextToken to the last page."""
+    found, token = [], ''
+    while True:
+        page = client.ci_list_workflowexecution(Bucket=bucket, WorkflowId=workflow_id,
+                                                Size=size, NextToken=token, **filters)
+        found.extend(as_list(page.get('WorkflowExecutionList')))
+        token = page.get('NextToken') or ''
+        if not token:
+            return found
+
+
+def wait_for_executions(client, bucket, workflow_id, count, timeout=ENGINE_WAIT) -> list:
+    """Polls until at least `count` executions exist and none is Running; returns the list as
+    last seen, so that the caller asserts on what happened rather than on time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = list_executions(client, bucket, workflow_id)
+        done = len(found) >= count and all(e['State'] != 'Running' for e in found)
+        if done or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def get_execution(client, bucket, run_id) -> dict:
+    return client.ci_get_workflowexecution(Bucket=bucket, RunId=run_id)['WorkflowExecution'][0]
+
+
+def wait_for_execution(client, bucket, run_id, timeout=ENGINE_WAIT) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = get_execution(client, bucket, run_id)
+        if execution['State'] != 'Running' or time.monotonic() > deadline:
+            return execution
+        time.sleep(0.05)
