@@ -70,9 +70,19 @@ fn init_logging() {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let _lock = lock_data_dir(&config.data_dir)?;
     let data_dir = config.data_dir.clone();
-    let store =
-        tokio::task::spawn_blocking(move || bucketflow_store::Store::open(&data_dir)).await??;
+    let store = tokio::task::spawn_blocking(move || {
+        let store = bucketflow_store::Store::open(&data_dir)?;
+        // The data directory is locked, so any lease in it belongs to a dead process: hand
+        // its tasks and deliveries straight back instead of waiting for the leases to expire.
+        let released = store.write(|tx| tx.release_leases())?;
+        if released > 0 {
+            tracing::info!(released, "resuming tasks left running by the previous process");
+        }
+        Ok::<_, bucketflow_store::StoreError>(store)
+    })
+    .await??;
     let spelling = crate::header_case::spelling_extensions().await?;
     let listener = TcpListener::bind(config.listen).await?;
     tracing::info!(
@@ -121,6 +131,17 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Holds an exclusive lock on the data directory for the life of the process: one server per
+/// embedded store.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let file = std::fs::File::create(dir.join("lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => Err(format!("{} is in use by another bucketflow process", dir.display()).into()),
+    }
+}
+
 fn engine_config(config: &Config) -> bucketflow_engine::EngineConfig {
     bucketflow_engine::EngineConfig {
         workers: config.workers,
@@ -130,6 +151,7 @@ fn engine_config(config: &Config) -> bucketflow_engine::EngineConfig {
             inspect_max_bytes: config.inspect_max_bytes,
             region: config.region.clone(),
         },
+        delivery: config.callbacks.clone(),
     }
 }
 

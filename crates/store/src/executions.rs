@@ -197,6 +197,21 @@ impl Tx<'_> {
         Ok(changed == 1)
     }
 
+    /// Releases every lease: running tasks become Ready again and deliveries being sent go
+    /// back to Pending. Only valid when no other process can hold a lease (the embedded store
+    /// is locked by one server); returns how many tasks were released.
+    pub fn release_leases(&self) -> Result<usize> {
+        let tasks = self.tx.execute(
+            "UPDATE tasks SET state = 'Ready', lease_until_ms = NULL WHERE state = 'Running'",
+            [],
+        )?;
+        self.tx.execute(
+            "UPDATE deliveries SET state = 'Pending', lease_until_ms = NULL WHERE state = 'Sending'",
+            [],
+        )?;
+        Ok(tasks)
+    }
+
     /// Moves waiting tasks of a run to a new state (`Ready` or `Skipped`).
     pub fn set_task_state(&self, run_id: &str, node: &str, state: &str, now_ms: i64) -> Result<()> {
         let finished = (state == "Skipped").then_some(now_ms);

@@ -172,7 +172,8 @@ pub async fn list(app: &Arc<App>, ctx: &Ctx) -> ApiResult<Response<Body>> {
             .map(|n| n.trim_start_matches('/').to_string()),
         states: parse_states(ctx.param_set("states"))?,
         created_from_ms: parse_time_param(ctx, "startCreationTime")?,
-        created_to_ms: parse_time_param(ctx, "endCreationTime")?,
+        // Times have whole seconds: the end bound includes all of its second.
+        created_to_ms: parse_time_param(ctx, "endCreationTime")?.map(|ms| ms + 999),
         ascending: parse_order(ctx.param_set("orderByTime"))?,
         after: parse_token(ctx.param_set("nextToken"))?,
         limit: parse_size(ctx.param_set("size"))?,
