@@ -8,9 +8,12 @@
 //! [`plan`] decides, from stored state only, what runs next; [`scheduler`] runs tasks with
 //! leases on a bounded pool of threads; [`nodes`] holds the processing nodes.
 
+pub mod callback;
+pub mod delivery;
 pub mod nodes;
 pub mod plan;
 pub mod scheduler;
+mod signal;
 pub mod time;
 pub mod trigger;
 pub mod workflow;

@@ -2,15 +2,18 @@
 //! their nodes off any async runtime, and commit each outcome together with what it unlocks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use bucketflow_store::{Store, StoreError, TaskRecord, now_ms};
 use bucketflow_xml::Element;
 
+use crate::callback;
+use crate::delivery::{DeliveryConfig, Dispatcher};
 use crate::nodes::{self, NodeLimits, NodeRun};
 use crate::plan::{self, STATE_FAILED, STATE_SUCCESS, Transition};
+use crate::signal::Signal;
 use crate::workflow::Workflow;
 
 /// How the scheduler runs.
@@ -23,6 +26,7 @@ pub struct EngineConfig {
     /// How often idle workers look for expired leases.
     pub poll: Duration,
     pub limits: NodeLimits,
+    pub delivery: DeliveryConfig,
 }
 
 /// A running scheduler. Dropping it does not stop the workers; call [`Engine::stop`].
@@ -31,12 +35,14 @@ pub struct Engine {
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
+/// Wakes the callback senders when a commit queued deliveries.
+type DeliveryWaker = Arc<Dispatcher>;
+
 struct Shared {
     store: Arc<Store>,
     config: EngineConfig,
-    /// Bumped on every wake-up so that a worker never sleeps through one.
-    signal: Mutex<u64>,
-    wakeup: Condvar,
+    dispatcher: DeliveryWaker,
+    signal: Signal,
     stopping: AtomicBool,
 }
 
@@ -44,11 +50,12 @@ impl Engine {
     /// Starts the workers. Unfinished executions of an earlier run need nothing special: their
     /// Ready tasks are claimed as usual and their Running tasks once the old leases expire.
     pub fn start(store: Arc<Store>, config: EngineConfig) -> Engine {
+        let dispatcher = Arc::new(Dispatcher::start(store.clone(), config.delivery.clone()));
         let shared = Arc::new(Shared {
             store,
             config,
-            signal: Mutex::new(0),
-            wakeup: Condvar::new(),
+            dispatcher,
+            signal: Signal::default(),
             stopping: AtomicBool::new(false),
         });
         let workers = (0..shared.config.workers.max(1))
@@ -71,7 +78,13 @@ impl Engine {
         self.shared.wake();
     }
 
-    /// Stops the workers after their current task and waits for them.
+    /// Tells the callback senders that deliveries may be due (e.g. after an operator
+    /// re-queued failed ones).
+    pub fn wake_deliveries(&self) {
+        self.shared.dispatcher.wake();
+    }
+
+    /// Stops the workers after their current task, then the callback senders, and waits.
     pub fn stop(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.shared.wake();
@@ -79,31 +92,23 @@ impl Engine {
         for worker in workers {
             let _ = worker.join();
         }
+        self.shared.dispatcher.stop();
     }
 }
 
 impl Shared {
     fn wake(&self) {
-        let mut signal = self.signal.lock().unwrap_or_else(|e| e.into_inner());
-        *signal = signal.wrapping_add(1);
-        self.wakeup.notify_all();
+        self.signal.notify();
     }
 
     fn wait(&self, seen: u64) {
-        let signal = self.signal.lock().unwrap_or_else(|e| e.into_inner());
-        if *signal == seen {
-            let _ = self.wakeup.wait_timeout(signal, self.config.poll);
-        }
-    }
-
-    fn signal(&self) -> u64 {
-        *self.signal.lock().unwrap_or_else(|e| e.into_inner())
+        self.signal.wait(seen, self.config.poll);
     }
 }
 
 fn worker(shared: &Shared) {
     while !shared.stopping.load(Ordering::SeqCst) {
-        let seen = shared.signal();
+        let seen = shared.signal.current();
         let lease_ms = shared.config.lease.as_millis() as i64;
         match shared.store.write(|tx| tx.claim_task(now_ms(), lease_ms)) {
             Ok(Some(task)) => run_task(shared, task),
@@ -160,9 +165,12 @@ fn run_task(shared: &Shared, task: TaskRecord) {
         }
     };
     match outcome {
-        Ok(woke) => {
+        Ok((woke, queued)) => {
             if woke {
                 shared.wake();
+            }
+            if queued {
+                shared.dispatcher.wake();
             }
         }
         Err(CommitError::LeaseLost) => {
@@ -179,16 +187,17 @@ fn run_task(shared: &Shared, task: TaskRecord) {
     }
 }
 
-/// Commits a task's outcome, its side effect and what follows from it in one transaction.
-/// Returns whether new tasks became runnable.
+/// Commits a task's outcome, its side effect, what follows from it and the callbacks it
+/// causes in one transaction. Returns whether new tasks became runnable and whether callbacks
+/// were queued.
 fn commit(
     shared: &Shared,
     workflow: &Workflow,
     task: &TaskRecord,
     run: NodeRun,
-) -> Result<bool, CommitError> {
+) -> Result<(bool, bool), CommitError> {
     let now = now_ms();
-    let (woke, freed) = shared.store.write(|tx| {
+    let (woke, queued, freed) = shared.store.write(|tx| {
         // The side effect, if the node asked for one.
         let mut freed = Vec::new();
         let mut result = run.result.clone();
@@ -232,12 +241,16 @@ fn commit(
                 }
             }
         }
-        Ok::<_, CommitError>((woke, freed))
+
+        // The callbacks this causes, in the same transaction.
+        let region = &shared.config.limits.region;
+        let queued = callback::enqueue(tx, workflow, &task.run_id, Some(&task.node), region, now)?;
+        Ok::<_, CommitError>((woke, queued, freed))
     })?;
     for blob in freed {
         shared.store.blobs().remove(&blob);
     }
-    Ok(woke)
+    Ok((woke, queued))
 }
 
 fn add_auto_process_result(result: &mut Option<Element>, code: &str, message: &str) {

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bucketflow_engine::delivery::{DeliveryConfig, RetryPolicy, TargetPolicy};
 use bucketflow_engine::nodes::NodeLimits;
 use bucketflow_engine::plan::{Transition, next_transitions};
 use bucketflow_engine::workflow::Workflow;
@@ -125,6 +126,13 @@ impl Fixture {
                 limits: NodeLimits {
                     inspect_max_bytes: 32 << 20,
                     region: "ap-guangzhou".into(),
+                },
+                delivery: DeliveryConfig {
+                    senders: 1,
+                    retry: RetryPolicy::default(),
+                    targets: TargetPolicy::default(),
+                    secret: None,
+                    poll: Duration::from_millis(20),
                 },
             },
         )

@@ -3,6 +3,9 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bucketflow_engine::delivery::{DeliveryConfig, RetryPolicy, TargetPolicy, TargetRule};
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +30,8 @@ pub struct Config {
     pub max_object_bytes: u64,
     /// Worker threads of the workflow scheduler.
     pub workers: usize,
+    /// How workflow callbacks are sent: retry policy, target lists, signing secret.
+    pub callbacks: DeliveryConfig,
     pub credentials: Vec<Credential>,
 }
 
@@ -40,6 +45,15 @@ struct FileLayer {
     inspect_max_bytes: Option<u64>,
     max_object_bytes: Option<u64>,
     workers: Option<usize>,
+    callback_attempts: Option<u32>,
+    callback_backoff_ms: Option<u64>,
+    callback_backoff_max_ms: Option<u64>,
+    callback_max_age_secs: Option<u64>,
+    callback_timeout_ms: Option<u64>,
+    callback_senders: Option<usize>,
+    callback_allow: Option<Vec<String>>,
+    callback_deny: Option<Vec<String>>,
+    callback_secret: Option<String>,
     #[serde(default)]
     credentials: Vec<Credential>,
 }
@@ -63,6 +77,15 @@ const ENV_KEYS: &[&str] = &[
     "INSPECT_MAX_BYTES",
     "MAX_OBJECT_BYTES",
     "WORKERS",
+    "CALLBACK_ATTEMPTS",
+    "CALLBACK_BACKOFF_MS",
+    "CALLBACK_BACKOFF_MAX_MS",
+    "CALLBACK_MAX_AGE_SECS",
+    "CALLBACK_TIMEOUT_MS",
+    "CALLBACK_SENDERS",
+    "CALLBACK_ALLOW",
+    "CALLBACK_DENY",
+    "CALLBACK_SECRET",
     "SECRET_ID",
     "SECRET_KEY",
     "LOG",
@@ -86,6 +109,7 @@ impl Config {
             None => FileLayer::default(),
         };
 
+        let callbacks = callback_config(&env, &file)?;
         let listen = flags
             .listen
             .or_else(|| env.get("LISTEN").map(str::to_string))
@@ -151,9 +175,80 @@ impl Config {
             inspect_max_bytes,
             max_object_bytes,
             workers,
+            callbacks,
             credentials,
         })
     }
+}
+
+/// The callback settings: each key from the environment, else the file, else the default.
+fn callback_config(env: &EnvLayer, file: &FileLayer) -> Result<DeliveryConfig, String> {
+    let defaults = RetryPolicy::default();
+    let millis = |key: &str, file: Option<u64>, default: Duration| -> Result<Duration, String> {
+        Ok(env
+            .number(key)?
+            .or(file)
+            .map(Duration::from_millis)
+            .unwrap_or(default))
+    };
+    let retry = RetryPolicy {
+        attempts: env
+            .number("CALLBACK_ATTEMPTS")?
+            .map(|n| n as u32)
+            .or(file.callback_attempts)
+            .unwrap_or(defaults.attempts)
+            .max(1),
+        initial: millis(
+            "CALLBACK_BACKOFF_MS",
+            file.callback_backoff_ms,
+            defaults.initial,
+        )?,
+        ceiling: millis(
+            "CALLBACK_BACKOFF_MAX_MS",
+            file.callback_backoff_max_ms,
+            defaults.ceiling,
+        )?,
+        max_age: env
+            .number("CALLBACK_MAX_AGE_SECS")?
+            .or(file.callback_max_age_secs)
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.max_age),
+        timeout: millis(
+            "CALLBACK_TIMEOUT_MS",
+            file.callback_timeout_ms,
+            defaults.timeout,
+        )?,
+    };
+    let rules = |key: &str, file: &Option<Vec<String>>| -> Result<Vec<TargetRule>, String> {
+        let listed: Vec<String> = match env.get(key) {
+            Some(text) => text.split(',').map(str::to_string).collect(),
+            None => file.clone().unwrap_or_default(),
+        };
+        listed
+            .iter()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| TargetRule::parse(r).map_err(|e| format!("{}: {e}", key.to_ascii_lowercase())))
+            .collect()
+    };
+    Ok(DeliveryConfig {
+        senders: env
+            .number("CALLBACK_SENDERS")?
+            .map(|n| n as usize)
+            .or(file.callback_senders)
+            .unwrap_or(4)
+            .max(1),
+        retry,
+        targets: TargetPolicy {
+            allow: rules("CALLBACK_ALLOW", &file.callback_allow)?,
+            deny: rules("CALLBACK_DENY", &file.callback_deny)?,
+        },
+        secret: env
+            .get("CALLBACK_SECRET")
+            .map(str::to_string)
+            .or_else(|| file.callback_secret.clone())
+            .filter(|s| !s.is_empty()),
+        poll: Duration::from_millis(500),
+    })
 }
 
 /// One worker per core: ImageInspect is CPU-bound.
@@ -332,6 +427,34 @@ mod tests {
             .map(|c| c.secret_id.as_str())
             .collect();
         assert_eq!(ids, ["AKIDenv", "AKIDfile"]);
+    }
+
+    #[test]
+    fn callback_settings_come_from_env_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "callback_attempts = 3\ncallback_deny = [\"10.0.0.0/8\"]\ncallback_secret = \"s\"\n",
+        )
+        .unwrap();
+        let vars = env(&[("BUCKETFLOW_CALLBACK_ALLOW", "127.0.0.1,*.example.com")]);
+        let flags = FlagLayer {
+            config: Some(file),
+            ..FlagLayer::default()
+        };
+        let config = Config::load_from(flags, &vars).unwrap();
+        assert_eq!(config.callbacks.retry.attempts, 3);
+        assert_eq!(config.callbacks.targets.allow.len(), 2);
+        assert_eq!(config.callbacks.targets.deny.len(), 1);
+        assert_eq!(config.callbacks.secret.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn a_bad_callback_rule_names_its_key() {
+        let vars = env(&[("BUCKETFLOW_CALLBACK_DENY", "not a host!")]);
+        let error = Config::load_from(FlagLayer::default(), &vars).unwrap_err();
+        assert!(error.contains("callback_deny"), "{error}");
     }
 
     #[test]

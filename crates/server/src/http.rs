@@ -308,10 +308,10 @@ fn error_response(
             headers.insert("x-ci-trace-id", value);
         }
     }
-    if let ApiError::InvalidRange(size) = error {
-        if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
-            headers.insert("Content-Range", value);
-        }
+    if let ApiError::InvalidRange(size) = error
+        && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
+    {
+        headers.insert("Content-Range", value);
     }
     response
 }

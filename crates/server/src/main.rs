@@ -1,6 +1,7 @@
 //! `bucketflow`: a self-hosted COS object store with the CI media-workflow service.
 
 mod app;
+mod callbacks_cmd;
 mod ci;
 mod config;
 mod cos;
@@ -42,6 +43,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Inspect and re-send workflow callbacks.
+    Callbacks {
+        #[command(subcommand)]
+        command: CallbacksCommand,
+    },
     /// Check files for data hidden in images, as the ImageInspect node does.
     Inspect {
         /// Print one JSON object per line.
@@ -50,6 +56,26 @@ enum Command {
         /// Files to inspect.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CallbacksCommand {
+    /// List deliveries, newest first, one JSON object per line.
+    List {
+        #[arg(long, value_name = "DIR", default_value = "bucketflow-data")]
+        data_dir: PathBuf,
+        /// failed, pending, sending, delivered or all.
+        #[arg(long, default_value = "failed")]
+        state: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Queue failed deliveries again (all of them when no id is given).
+    Retry {
+        #[arg(long, value_name = "DIR", default_value = "bucketflow-data")]
+        data_dir: PathBuf,
+        ids: Vec<String>,
     },
 }
 
@@ -69,5 +95,13 @@ fn main() -> ExitCode {
             server::run(flags)
         }
         Command::Inspect { json, files } => inspect_cmd::run(json, &files),
+        Command::Callbacks { command } => match command {
+            CallbacksCommand::List {
+                data_dir,
+                state,
+                limit,
+            } => callbacks_cmd::list(&data_dir, &state, limit),
+            CallbacksCommand::Retry { data_dir, ids } => callbacks_cmd::retry(&data_dir, &ids),
+        },
     }
 }

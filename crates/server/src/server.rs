@@ -78,7 +78,10 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         // its tasks and deliveries straight back instead of waiting for the leases to expire.
         let released = store.write(|tx| tx.release_leases())?;
         if released > 0 {
-            tracing::info!(released, "resuming tasks left running by the previous process");
+            tracing::info!(
+                released,
+                "resuming tasks left running by the previous process"
+            );
         }
         Ok::<_, bucketflow_store::StoreError>(store)
     })

@@ -36,6 +36,14 @@ impl Blobs {
         })
     }
 
+    /// Refers to the directories without touching them.
+    pub(crate) fn attach(root: &Path, tmp: &Path) -> Blobs {
+        Blobs {
+            root: root.to_path_buf(),
+            tmp: tmp.to_path_buf(),
+        }
+    }
+
     /// Reserves a new temporary blob file and returns it open for writing.
     pub fn create_temp(&self) -> Result<(TempBlob, File)> {
         let id = crate::random_hex();
@@ -68,10 +76,10 @@ impl Blobs {
     /// Removes a blob that no committed row references any more. A failure is harmless:
     /// the next start sweeps it.
     pub fn remove(&self, id: &str) {
-        if let Err(error) = fs::remove_file(self.path(id)) {
-            if error.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(blob = id, %error, "could not remove blob; it will be swept on start");
-            }
+        if let Err(error) = fs::remove_file(self.path(id))
+            && error.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(blob = id, %error, "could not remove blob; it will be swept on start");
         }
     }
 

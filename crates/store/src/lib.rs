@@ -7,6 +7,7 @@
 
 mod blob;
 mod buckets;
+mod deliveries;
 mod error;
 mod executions;
 mod multipart;
@@ -21,6 +22,7 @@ use rusqlite::Connection;
 
 pub use blob::{BlobId, Blobs, TempBlob};
 pub use buckets::BucketRecord;
+pub use deliveries::{AttemptOutcome, DeliveryRecord};
 pub use error::StoreError;
 pub use executions::{ActiveWorkflow, ExecutionFilter, ExecutionRecord, TaskRecord};
 pub use multipart::{PartRecord, UploadRecord, UploadState};
@@ -69,6 +71,26 @@ impl Store {
         };
         store.sweep_orphan_blobs()?;
         Ok(store)
+    }
+
+    /// Opens the metadata of a store that a running server may be using, for operator
+    /// commands: no sweeping, and the blob directories are left alone.
+    pub fn open_metadata(dir: &Path) -> Result<Store> {
+        let db_path = dir.join("meta.db");
+        if !db_path.exists() {
+            return Err(StoreError::Corrupt(format!(
+                "no store at {}",
+                dir.display()
+            )));
+        }
+        let writer = schema::connect(&db_path)?;
+        schema::migrate(&writer)?;
+        Ok(Store {
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            db_path,
+            blobs: Blobs::attach(&dir.join("blobs"), &dir.join("tmp")),
+        })
     }
 
     pub fn blobs(&self) -> &Blobs {

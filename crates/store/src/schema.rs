@@ -106,6 +106,23 @@ CREATE TABLE tasks (
     PRIMARY KEY (run_id, node)
 ) WITHOUT ROWID;
 CREATE INDEX tasks_runnable ON tasks (state, lease_until_ms);
+CREATE TABLE deliveries (
+    delivery_id     TEXT PRIMARY KEY,
+    run_id          TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    body            BLOB NOT NULL,
+    state           TEXT NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    next_attempt_ms INTEGER NOT NULL,
+    lease_until_ms  INTEGER,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_status     INTEGER,
+    last_error      TEXT NOT NULL DEFAULT '',
+    finished_ms     INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
 "#];
 
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {

@@ -46,7 +46,7 @@ async fn create_workflow(
     bucket: String,
     body: Incoming,
 ) -> ApiResult<Response<Body>> {
-    let workflow = parse_workflow(body).await?;
+    let workflow = parse_workflow(app, body).await?;
     let now = now_ms();
     let record = WorkflowRecord {
         workflow_id: new_workflow_id(),
@@ -80,7 +80,7 @@ async fn update_workflow(
     id: &str,
     body: Incoming,
 ) -> ApiResult<Response<Body>> {
-    let workflow = parse_workflow(body).await?;
+    let workflow = parse_workflow(app, body).await?;
     let (id, name, state, document) = (
         id.to_owned(),
         workflow.name().to_owned(),
@@ -255,10 +255,23 @@ fn list_answer(
     Ok(answer)
 }
 
-/// Reads and validates a create/update body.
-async fn parse_workflow(body: Incoming) -> ApiResult<Workflow> {
+/// Reads and validates a create/update body, including the operator's callback target
+/// lists (checked again when sending).
+async fn parse_workflow(app: &App, body: Incoming) -> ApiResult<Workflow> {
     let bytes = read_xml_body(body).await?;
-    Workflow::parse(&bytes).map_err(workflow_body_error)
+    let workflow = Workflow::parse(&bytes).map_err(workflow_body_error)?;
+    if let Some(notify) = workflow.notify_config() {
+        let (targets, url) = (app.config.callbacks.targets.clone(), notify.url.clone());
+        tokio::task::spawn_blocking(move || targets.check(&url))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|why| {
+                ApiError::CiInvalidArgument(format!(
+                    "MediaWorkflow.Topology.Nodes.Start.Input.NotifyConfig.Url: {why}"
+                ))
+            })?;
+    }
+    Ok(workflow)
 }
 
 /// `w` + 32 lower-case hex (spec §7.2).

@@ -127,12 +127,12 @@ fn collect_page(
         just_after(marker)
     };
     // A marker inside a rolled-up prefix continues after that prefix.
-    if !delimiter.is_empty() && !marker.is_empty() {
-        if let Some(rolled) = rollup(prefix, delimiter, marker) {
-            if rolled == marker {
-                start = skip_past_prefix(&rolled).unwrap_or(start);
-            }
-        }
+    if !delimiter.is_empty()
+        && !marker.is_empty()
+        && let Some(rolled) = rollup(prefix, delimiter, marker)
+        && rolled == marker
+    {
+        start = skip_past_prefix(&rolled).unwrap_or(start);
     }
     const BATCH: usize = 1000;
     loop {

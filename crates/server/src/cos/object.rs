@@ -250,19 +250,19 @@ fn not_modified(ctx: &Ctx, object: &ObjectRecord) -> ApiResult<bool> {
         if !etag_matches(tags, &object.etag) {
             return Err(ApiError::PreconditionFailed);
         }
-    } else if let Some(since) = ctx.header("if-unmodified-since").and_then(parse_date) {
-        if modified_secs > since {
-            return Err(ApiError::PreconditionFailed);
-        }
+    } else if let Some(since) = ctx.header("if-unmodified-since").and_then(parse_date)
+        && modified_secs > since
+    {
+        return Err(ApiError::PreconditionFailed);
     }
     if let Some(tags) = ctx.header("if-none-match") {
         if etag_matches(tags, &object.etag) {
             return Ok(true);
         }
-    } else if let Some(since) = ctx.header("if-modified-since").and_then(parse_date) {
-        if modified_secs <= since {
-            return Ok(true);
-        }
+    } else if let Some(since) = ctx.header("if-modified-since").and_then(parse_date)
+        && modified_secs <= since
+    {
+        return Ok(true);
     }
     Ok(false)
 }
