@@ -8,6 +8,7 @@
 //! [`plan`] decides, from stored state only, what runs next; [`scheduler`] runs tasks with
 //! leases on a bounded pool of threads; [`nodes`] holds the processing nodes.
 
+pub mod batch;
 pub mod callback;
 pub mod delivery;
 pub mod nodes;

@@ -43,6 +43,8 @@ struct Shared {
     config: EngineConfig,
     dispatcher: DeliveryWaker,
     signal: Signal,
+    /// Wakes the batch scanner (a job was created, or batch tasks finished).
+    batch_signal: Signal,
     stopping: AtomicBool,
 }
 
@@ -56,9 +58,10 @@ impl Engine {
             config,
             dispatcher,
             signal: Signal::default(),
+            batch_signal: Signal::default(),
             stopping: AtomicBool::new(false),
         });
-        let workers = (0..shared.config.workers.max(1))
+        let mut workers: Vec<JoinHandle<()>> = (0..shared.config.workers.max(1))
             .map(|index| {
                 let shared = shared.clone();
                 std::thread::Builder::new()
@@ -67,6 +70,13 @@ impl Engine {
                     .expect("spawning a worker thread")
             })
             .collect();
+        let batch = shared.clone();
+        workers.push(
+            std::thread::Builder::new()
+                .name("bucketflow-batch".into())
+                .spawn(move || batch_scanner(&batch))
+                .expect("spawning the batch thread"),
+        );
         Engine {
             shared,
             workers: Mutex::new(workers),
@@ -76,6 +86,11 @@ impl Engine {
     /// Tells idle workers that new tasks may be runnable.
     pub fn wake(&self) {
         self.shared.wake();
+    }
+
+    /// Tells the batch scanner that a job was created or cancelled.
+    pub fn wake_batch(&self) {
+        self.shared.batch_signal.notify();
     }
 
     /// Tells the callback senders that deliveries may be due (e.g. after an operator
@@ -88,6 +103,7 @@ impl Engine {
     pub fn stop(&self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.shared.wake();
+        self.shared.batch_signal.notify();
         let workers = std::mem::take(&mut *self.workers.lock().unwrap_or_else(|e| e.into_inner()));
         for worker in workers {
             let _ = worker.join();
@@ -116,6 +132,21 @@ fn worker(shared: &Shared) {
             Err(error) => {
                 tracing::warn!(%error, "claiming a task failed; retrying");
                 shared.wait(seen);
+            }
+        }
+    }
+}
+
+/// Scans batch jobs page by page, pausing while the workers have a backlog of batch tasks.
+fn batch_scanner(shared: &Shared) {
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let seen = shared.batch_signal.current();
+        match crate::batch::step(&shared.store) {
+            Ok(true) => shared.wake(),
+            Ok(false) => shared.batch_signal.wait(seen, shared.config.poll),
+            Err(error) => {
+                tracing::warn!(%error, "batch scan step failed; retrying");
+                shared.batch_signal.wait(seen, shared.config.poll);
             }
         }
     }
@@ -171,6 +202,10 @@ fn run_task(shared: &Shared, task: TaskRecord) {
             }
             if queued {
                 shared.dispatcher.wake();
+            }
+            // A finished batch task frees backlog and may finish its job.
+            if !execution.job_id.is_empty() {
+                shared.batch_signal.notify();
             }
         }
         Err(CommitError::LeaseLost) => {

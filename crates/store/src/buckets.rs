@@ -73,6 +73,12 @@ impl Tx<'_> {
     }
 }
 
+impl Tx<'_> {
+    pub fn bucket(&self, name: &str) -> Result<Option<BucketRecord>> {
+        Reader { conn: &self.tx }.bucket(name)
+    }
+}
+
 impl Reader<'_> {
     pub fn bucket(&self, name: &str) -> Result<Option<BucketRecord>> {
         let bucket = self

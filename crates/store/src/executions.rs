@@ -126,16 +126,18 @@ impl Tx<'_> {
                 encode_pairs(&execution.cos_headers),
             ],
         )?;
+        // Batch work yields to upload-triggered work: its tasks are claimed last.
+        let priority = i64::from(!execution.job_id.is_empty());
         for task in tasks {
-            self.insert_task(task)?;
+            self.insert_task(task, priority)?;
         }
         Ok(())
     }
 
-    fn insert_task(&self, task: &TaskRecord) -> Result<()> {
+    fn insert_task(&self, task: &TaskRecord, priority: i64) -> Result<()> {
         let sql = format!(
-            "INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-             ?11, ?12)"
+            "INSERT INTO tasks ({TASK_COLUMNS}, priority) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+             ?8, ?9, ?10, ?11, ?12, ?13)"
         );
         self.tx.execute(
             &sql,
@@ -151,7 +153,8 @@ impl Tx<'_> {
                 task.attempts,
                 task.code,
                 task.message,
-                task.result
+                task.result,
+                priority
             ],
         )?;
         Ok(())
@@ -166,7 +169,7 @@ impl Tx<'_> {
              lease_until_ms = ?1 + ?2, started_ms = coalesce(started_ms, ?1) \
              WHERE (run_id, node) = (SELECT run_id, node FROM tasks \
                  WHERE state = 'Ready' OR (state = 'Running' AND lease_until_ms < ?1) \
-                 ORDER BY created_ms LIMIT 1) \
+                 ORDER BY priority, created_ms LIMIT 1) \
              RETURNING {TASK_COLUMNS}"
         );
         let task = self
@@ -209,6 +212,8 @@ impl Tx<'_> {
             "UPDATE deliveries SET state = 'Pending', lease_until_ms = NULL WHERE state = 'Sending'",
             [],
         )?;
+        self.tx
+            .execute("UPDATE batch_jobs SET lease_until_ms = NULL", [])?;
         Ok(tasks)
     }
 

@@ -5,6 +5,7 @@
 //! transaction commits ([`Blobs::persist`]), so a crash leaves either the old state or the new
 //! one. Blobs that a crash left unreferenced are removed by [`Store::open`].
 
+mod batch;
 mod blob;
 mod buckets;
 mod deliveries;
@@ -20,6 +21,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+pub use batch::{BatchFilter, BatchJobRecord, BatchProgress};
 pub use blob::{BlobId, Blobs, TempBlob};
 pub use buckets::BucketRecord;
 pub use deliveries::{AttemptOutcome, DeliveryRecord};

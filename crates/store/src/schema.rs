@@ -103,9 +103,10 @@ CREATE TABLE tasks (
     code           TEXT NOT NULL DEFAULT '',
     message        TEXT NOT NULL DEFAULT '',
     result         TEXT NOT NULL DEFAULT '',
+    priority       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, node)
 ) WITHOUT ROWID;
-CREATE INDEX tasks_runnable ON tasks (state, lease_until_ms);
+CREATE INDEX tasks_runnable ON tasks (state, priority, created_ms);
 CREATE TABLE deliveries (
     delivery_id     TEXT PRIMARY KEY,
     run_id          TEXT NOT NULL,
@@ -123,6 +124,30 @@ CREATE TABLE deliveries (
     finished_ms     INTEGER
 );
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+CREATE TABLE batch_jobs (
+    job_id        TEXT PRIMARY KEY,
+    bucket        TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    job_type      TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    started_ms    INTEGER,
+    finished_ms   INTEGER,
+    document      TEXT NOT NULL,
+    workflow_ids  TEXT NOT NULL,
+    input_kind    TEXT NOT NULL,
+    input_value   BLOB NOT NULL,
+    from_ms       INTEGER,
+    to_ms         INTEGER,
+    cursor        BLOB,
+    scan_done     INTEGER NOT NULL DEFAULT 0,
+    selected      INTEGER NOT NULL DEFAULT 0,
+    skipped       INTEGER NOT NULL DEFAULT 0,
+    code          TEXT NOT NULL DEFAULT '',
+    message       TEXT NOT NULL DEFAULT '',
+    lease_until_ms INTEGER
+);
+CREATE INDEX batch_jobs_by_bucket ON batch_jobs (bucket, created_ms);
 "#];
 
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {

@@ -21,4 +21,4 @@ pub use model::{
 };
 pub use node_type::{ALL_NODE_TYPES, NodeType, RUNNABLE_NODE_TYPES};
 pub use render::{WorkflowMeta, render_media_workflow, render_topology};
-pub use validate::MAX_NAME_CHARS;
+pub use validate::{MAX_NAME_CHARS, check_name};

@@ -15,7 +15,7 @@ pub const MAX_NAME_CHARS: usize = 128;
 ///
 /// The vendor documents the dash as `—` (an em dash) while every example uses `-`; both are
 /// accepted.
-pub(crate) fn check_name(name: &str) -> Result<()> {
+pub fn check_name(name: &str) -> Result<()> {
     let count = name.chars().count();
     if count > MAX_NAME_CHARS {
         let reason = format!("has {count} characters; at most {MAX_NAME_CHARS} are allowed");

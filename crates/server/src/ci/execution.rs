@@ -237,7 +237,7 @@ fn parse_states(value: Option<&str>) -> ApiResult<Vec<String>> {
     Ok(states)
 }
 
-fn parse_order(value: Option<&str>) -> ApiResult<bool> {
+pub fn parse_order(value: Option<&str>) -> ApiResult<bool> {
     match value {
         None | Some("Desc") => Ok(false),
         Some("Asc") => Ok(true),
@@ -248,7 +248,7 @@ fn parse_order(value: Option<&str>) -> ApiResult<bool> {
 }
 
 /// `size`: 1 to 100, default 10; larger values are clamped to 100.
-fn parse_size(value: Option<&str>) -> ApiResult<usize> {
+pub fn parse_size(value: Option<&str>) -> ApiResult<usize> {
     match value {
         None => Ok(10),
         Some(text) => match text.parse::<usize>() {
@@ -260,7 +260,7 @@ fn parse_size(value: Option<&str>) -> ApiResult<usize> {
     }
 }
 
-fn parse_token(value: Option<&str>) -> ApiResult<Option<(i64, String)>> {
+pub fn parse_token(value: Option<&str>) -> ApiResult<Option<(i64, String)>> {
     let Some(token) = value else {
         return Ok(None);
     };
@@ -270,7 +270,7 @@ fn parse_token(value: Option<&str>) -> ApiResult<Option<(i64, String)>> {
     Ok(Some((ms, run_id.to_string())))
 }
 
-fn parse_time_param(ctx: &Ctx, name: &str) -> ApiResult<Option<i64>> {
+pub fn parse_time_param(ctx: &Ctx, name: &str) -> ApiResult<Option<i64>> {
     ctx.param_set(name)
         .map(|text| {
             parse_ci_time(text).ok_or_else(|| {

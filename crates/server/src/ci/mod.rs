@@ -1,5 +1,6 @@
 //! The CI workflow API (spec workflow-api.md): workflows, executions and triggers.
 
+mod batch;
 mod execution;
 mod request;
 mod workflow;
@@ -58,6 +59,7 @@ pub async fn dispatch(app: &Arc<App>, ctx: &Ctx, body: Incoming) -> ApiResult<Re
         ("triggerworkflow", None) if ctx.method == Method::POST => {
             execution::trigger(app, ctx).await
         }
+        ("inventorytriggerjob", id) => batch::dispatch(app, ctx, id, body).await,
         ("workflowexecution", None) if ctx.method == Method::GET => execution::list(app, ctx).await,
         ("workflowexecution", Some(run_id)) if ctx.method == Method::GET => {
             execution::get(app, ctx, run_id).await
