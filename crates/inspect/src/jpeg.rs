@@ -26,13 +26,13 @@ pub(crate) fn walk(data: &[u8]) -> Option<Walk> {
     }
     let primary = walk_one(data, 0);
     let mut walk = primary.walk;
-    if let (Outcome::Complete { end, .. }, Some(base)) = (walk.outcome, primary.mpf_base) {
-        if let Some(end) = mpf::secondary_images_end(data, base, end) {
-            walk.outcome = Outcome::Complete {
-                end,
-                rule: EndRule::JpegMpfIndex,
-            };
-        }
+    if let (Outcome::Complete { end, .. }, Some(base)) = (walk.outcome, primary.mpf_base)
+        && let Some(end) = mpf::secondary_images_end(data, base, end)
+    {
+        walk.outcome = Outcome::Complete {
+            end,
+            rule: EndRule::JpegMpfIndex,
+        };
     }
     Some(walk)
 }

@@ -6,7 +6,7 @@ use crate::ts::{self, Search};
 use crate::{bmp, gif, png, webp};
 
 /// Junk tolerated before the first TS packet of appended data.
-const TRAILER_JUNK: usize = 64 * 1024;
+const TRAILER_JUNK: usize = 16 * 1024;
 
 /// Writers and transfers pad with these; a signature may follow a few of them.
 pub(crate) fn is_padding(byte: u8) -> bool {
