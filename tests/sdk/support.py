@@ -2,13 +2,17 @@
 
 import base64
 import hashlib
+import itertools
+import json
 import os
 import secrets
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -139,8 +143,10 @@ def find_binary() -> Path:
 class Server:
     """The real `bucketflow serve` on a loopback port with its own data dir."""
 
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, extra_env: dict = None):
         self.binary = binary
+        # Merged into the environment after the BUCKETFLOW_* stripping, on every start.
+        self.extra_env = dict(extra_env or {})
         self.workdir = Path(tempfile.mkdtemp(prefix="bucketflow-sdk-"))
         self.data_dir = self.workdir / "data"
         self.data_dir.mkdir()
@@ -148,10 +154,14 @@ class Server:
         self.port = free_port()
         self.process = None
 
-    def start(self, timeout: float = 30.0):
+    def start(self, timeout: float = 30.0, extra_env: dict = None):
+        """`extra_env`, when given, replaces the one given to `__init__` from now on."""
+        if extra_env is not None:
+            self.extra_env = dict(extra_env)
         # The server refuses BUCKETFLOW_* variables it does not know (BUCKETFLOW_BIN is ours).
         env = {k: v for k, v in os.environ.items() if not k.startswith("BUCKETFLOW_")}
         env.update(BUCKETFLOW_SECRET_ID=SECRET_ID, BUCKETFLOW_SECRET_KEY=SECRET_KEY)
+        env.update(self.extra_env)
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(self.binary), "serve", "--listen", f"127.0.0.1:{self.port}",
@@ -307,3 +317,167 @@ def wait_for_execution(client, bucket, run_id, timeout=ENGINE_WAIT) -> dict:
         if execution['State'] != 'Running' or time.monotonic() > deadline:
             return execution
         time.sleep(0.05)
+
+
+# --- workflow callbacks (test_callbacks.py) ------------------------------------------------------
+
+CALLBACK_WAIT = 15.0
+# Every request any Receiver sees takes numbers from this one counter, when it arrives and when
+# it is answered, so that tests can compare the order of events at different receivers.
+_callback_clock = itertools.count()
+
+
+class Received:
+    """One request as a receiver saw it; `status` and `answered` are None until it is answered."""
+
+    def __init__(self, handler, body: bytes):
+        self.arrived = next(_callback_clock)
+        self.answered = None
+        self.status = None
+        self.method = handler.command
+        self.path = handler.path
+        self.headers = {k.lower(): v for k, v in handler.headers.items()}
+        self.body = body
+
+    @property
+    def delivery_id(self) -> str:
+        return self.headers.get("x-bucketflow-delivery-id", "")
+
+    @property
+    def event(self) -> str:
+        return self.headers.get("x-bucketflow-event", "")
+
+    def __repr__(self):
+        return f"<{self.method} {self.path} {self.event} {self.delivery_id} -> {self.status}>"
+
+
+def always(status: int, delay: float = 0.0, headers: dict = None):
+    """An answer policy: every request gets `status` after `delay` seconds."""
+    return lambda request, history: (status, delay, headers or {})
+
+
+def fail_each_delivery_first(*answers):
+    """An answer policy: the n-th attempt of each delivery id gets `answers[n]` (a status, or
+    a (status, delay) pair), later ones 200 at once."""
+    def answer(request, history):
+        earlier = sum(1 for r in history if r.delivery_id == request.delivery_id) - 1
+        chosen = answers[earlier] if earlier < len(answers) else 200
+        status, delay = chosen if isinstance(chosen, tuple) else (chosen, 0.0)
+        return status, delay, {}
+    return answer
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    # HTTP/1.0: one request per connection, so a stopped receiver answers nothing more.
+    protocol_version = "HTTP/1.0"
+
+    def do_POST(self):
+        self.server.receiver.handle(self)
+
+    do_GET = do_PUT = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
+class Receiver:
+    """A callback target on 127.0.0.1: records every request (method, path, headers, body)
+    and answers as `respond(request, history)` says, where `history` includes the request."""
+
+    def __init__(self, respond=None, port: int = None):
+        self.respond = respond or always(200)
+        self.port = port or free_port()
+        self.requests = []
+        self.lock = threading.Lock()
+        self.httpd = None
+
+    def url(self, path: str = "/callback") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _CallbackHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.receiver = self
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def handle(self, handler):
+        length = int(handler.headers.get("Content-Length") or 0)
+        request = Received(handler, handler.rfile.read(length))
+        with self.lock:
+            self.requests.append(request)
+            status, delay, headers = self.respond(request, list(self.requests))
+        time.sleep(delay)
+        # Recorded before the answer goes out, so that whatever the server does once it has
+        # the answer comes after it here too.
+        request.status = status
+        request.answered = next(_callback_clock)
+        try:
+            handler.send_response(status)
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+        except OSError:
+            pass  # the sender gave up waiting (its timeout) and closed the connection
+
+    def seen(self) -> list:
+        with self.lock:
+            return list(self.requests)
+
+    def wait_for(self, done, timeout: float = CALLBACK_WAIT) -> list:
+        """Polls until `done(requests)` holds; returns the requests as last seen, so that the
+        caller asserts on what arrived rather than on time."""
+        deadline = time.monotonic() + timeout
+        while True:
+            requests = self.seen()
+            if done(requests) or time.monotonic() > deadline:
+                return requests
+            time.sleep(0.02)
+
+    def wait_for_count(self, count: int, timeout: float = CALLBACK_WAIT) -> list:
+        return self.wait_for(lambda requests: len(requests) >= count, timeout)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def callback_workflow_body(url, events="TaskFinish,WorkflowFinish", result_format="",
+                           notify_state=None, **options) -> dict:
+    """An ImageInspect workflow (see `inspect_workflow_body`) whose Start node calls `url`."""
+    body = inspect_workflow_body(**options)
+    notify = {'Type': 'Url', 'Url': url, 'Event': events, 'ResultFormat': result_format}
+    if notify_state is not None:
+        notify['State'] = notify_state
+    body['MediaWorkflow']['Topology']['Nodes']['Start']['Input']['NotifyConfig'] = notify
+    return body
+
+
+def create_callback_workflow(client, bucket, url, **options) -> str:
+    response = client.ci_create_workflow(Bucket=bucket, Body=callback_workflow_body(url, **options),
+                                         ContentType='application/xml')
+    return response['MediaWorkflow']['WorkflowId']
+
+
+def callbacks_command(server, *args) -> str:
+    """Runs `bucketflow callbacks ARGS --data-dir <the server's data dir>`; returns stdout."""
+    done = subprocess.run([str(server.binary), "callbacks", *args, "--data-dir",
+                           str(server.data_dir)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def listed_deliveries(server, state="all", run_ids=None) -> list:
+    """`bucketflow callbacks list` as dicts, only those of `run_ids` when given."""
+    lines = callbacks_command(server, "list", "--state", state, "--limit", "100000").splitlines()
+    found = [json.loads(line) for line in lines if line.strip()]
+    return [d for d in found if run_ids is None or d['run_id'] in run_ids]

@@ -177,6 +177,7 @@ fn delivery(
         run_id: run_id.to_string(),
         event: event.as_str().to_string(),
         url: notify.url.clone(),
+        receiver: crate::delivery::receiver_key(&notify.url),
         content_type: notify.result_format.content_type().to_string(),
         body: encode(message, notify.result_format),
         state: "Pending".into(),

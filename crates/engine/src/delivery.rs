@@ -146,7 +146,10 @@ impl TargetRule {
                 Some(domain) => host.ends_with(&format!(".{domain}")),
                 None => host == pattern,
             },
-            TargetRule::Network(net) => addresses.iter().any(|ip| net.contains(ip)),
+            // An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is its IPv4 address.
+            TargetRule::Network(net) => addresses
+                .iter()
+                .any(|ip| net.contains(ip) || net.contains(&ip.to_canonical())),
         }
     }
 }
@@ -169,10 +172,14 @@ impl TargetPolicy {
         }
         let addresses = resolve(&host, port);
         if self.deny.iter().any(|r| r.matches(&host, &addresses)) {
-            return Err(format!("callback host {host} is denied by callback_deny"));
+            return Err(format!(
+                "callback host {host} is denied by callback_deny (BUCKETFLOW_CALLBACK_DENY)"
+            ));
         }
         if !self.allow.is_empty() && !self.allow.iter().any(|r| r.matches(&host, &addresses)) {
-            return Err(format!("callback host {host} is not in callback_allow"));
+            return Err(format!(
+                "callback host {host} is not in callback_allow (BUCKETFLOW_CALLBACK_ALLOW)"
+            ));
         }
         Ok(())
     }
@@ -286,7 +293,8 @@ impl Dispatcher {
     }
 }
 
-fn receiver_key(url: &str) -> String {
+/// The receiver a URL points at, `host:port`: deliveries to one receiver go one at a time.
+pub fn receiver_key(url: &str) -> String {
     url_host(url).map_or_else(|| url.to_string(), |(h, p)| format!("{h}:{p}"))
 }
 
@@ -297,11 +305,12 @@ fn sender(shared: &Shared) {
         let claimed = {
             // Hold the busy set across the claim so two senders never pick one receiver.
             let mut busy = shared.busy.lock().unwrap_or_else(|e| e.into_inner());
-            let claimed = shared.store.write(|tx| {
-                tx.claim_delivery(now_ms(), lease_ms, &|url| busy.contains(&receiver_key(url)))
-            });
+            let busy_list: Vec<String> = busy.iter().cloned().collect();
+            let claimed = shared
+                .store
+                .write(|tx| tx.claim_delivery(now_ms(), lease_ms, &busy_list));
             if let Ok(Some(delivery)) = &claimed {
-                busy.insert(receiver_key(&delivery.url));
+                busy.insert(delivery.receiver.clone());
             }
             claimed
         };
@@ -401,6 +410,7 @@ mod tests {
             run_id: "i1".into(),
             event: "TaskFinish".into(),
             url: "http://127.0.0.1:1/cb".into(),
+            receiver: "127.0.0.1:1".into(),
             content_type: "application/xml".into(),
             body: Vec::new(),
             state: "Sending".into(),

@@ -14,6 +14,9 @@ pub struct DeliveryRecord {
     /// `TaskFinish` or `WorkflowFinish`.
     pub event: String,
     pub url: String,
+    /// The receiver (`host:port`) the URL points at; at most one attempt per receiver is in
+    /// flight.
+    pub receiver: String,
     pub content_type: String,
     pub body: Vec<u8>,
     /// `Pending`, `Sending`, `Delivered` or `Failed`.
@@ -26,8 +29,8 @@ pub struct DeliveryRecord {
     pub finished_ms: Option<i64>,
 }
 
-const COLUMNS: &str = "delivery_id, run_id, event, url, content_type, body, state, created_ms, \
-                       next_attempt_ms, attempts, last_status, last_error, finished_ms";
+const COLUMNS: &str = "delivery_id, run_id, event, url, receiver, content_type, body, state, \
+                       created_ms, next_attempt_ms, attempts, last_status, last_error, finished_ms";
 
 fn delivery_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRecord> {
     Ok(DeliveryRecord {
@@ -35,15 +38,16 @@ fn delivery_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeliveryRecord
         run_id: row.get(1)?,
         event: row.get(2)?,
         url: row.get(3)?,
-        content_type: row.get(4)?,
-        body: row.get(5)?,
-        state: row.get(6)?,
-        created_ms: row.get(7)?,
-        next_attempt_ms: row.get(8)?,
-        attempts: row.get(9)?,
-        last_status: row.get(10)?,
-        last_error: row.get(11)?,
-        finished_ms: row.get(12)?,
+        receiver: row.get(4)?,
+        content_type: row.get(5)?,
+        body: row.get(6)?,
+        state: row.get(7)?,
+        created_ms: row.get(8)?,
+        next_attempt_ms: row.get(9)?,
+        attempts: row.get(10)?,
+        last_status: row.get(11)?,
+        last_error: row.get(12)?,
+        finished_ms: row.get(13)?,
     })
 }
 
@@ -70,7 +74,7 @@ impl Tx<'_> {
     pub fn insert_delivery(&self, delivery: &DeliveryRecord) -> Result<()> {
         let sql = format!(
             "INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-             ?11, ?12, ?13)"
+             ?11, ?12, ?13, ?14)"
         );
         self.tx.execute(
             &sql,
@@ -79,6 +83,7 @@ impl Tx<'_> {
                 delivery.run_id,
                 delivery.event,
                 delivery.url,
+                delivery.receiver,
                 delivery.content_type,
                 delivery.body,
                 delivery.state,
@@ -93,35 +98,29 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Claims the earliest due delivery whose URL is not in `busy` (so that one slow receiver
-    /// never holds up the others): a due `Pending` one, or a `Sending` one whose lease
-    /// expired. Returns it with its attempt count incremented.
+    /// Claims the earliest due delivery whose receiver is not in `busy` (so that one slow
+    /// receiver, however long its queue, never holds up the others): a due `Pending` one, or
+    /// a `Sending` one whose lease expired. Returns it with its attempt count incremented.
     pub fn claim_delivery(
         &self,
         now_ms: i64,
         lease_ms: i64,
-        busy: &dyn Fn(&str) -> bool,
+        busy: &[String],
     ) -> Result<Option<DeliveryRecord>> {
-        let candidates: Vec<(String, String)> = {
-            let mut stmt = self.tx.prepare_cached(
-                "SELECT delivery_id, url FROM deliveries \
-                 WHERE (state = 'Pending' AND next_attempt_ms <= ?1) \
-                    OR (state = 'Sending' AND lease_until_ms < ?1) \
-                 ORDER BY next_attempt_ms LIMIT 64",
-            )?;
-            let rows = stmt.query_map([now_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let Some((id, _)) = candidates.into_iter().find(|(_, url)| !busy(url)) else {
-            return Ok(None);
-        };
+        let busy = serde_json::to_string(busy).unwrap_or_else(|_| "[]".into());
         let sql = format!(
             "UPDATE deliveries SET state = 'Sending', attempts = attempts + 1, \
-             lease_until_ms = ?2 + ?3 WHERE delivery_id = ?1 RETURNING {COLUMNS}"
+             lease_until_ms = ?1 + ?2 \
+             WHERE delivery_id = (SELECT delivery_id FROM deliveries \
+                 WHERE ((state = 'Pending' AND next_attempt_ms <= ?1) \
+                        OR (state = 'Sending' AND lease_until_ms < ?1)) \
+                 AND receiver NOT IN (SELECT value FROM json_each(?3)) \
+                 ORDER BY next_attempt_ms LIMIT 1) \
+             RETURNING {COLUMNS}"
         );
         Ok(self
             .tx
-            .query_row(&sql, params![id, now_ms, lease_ms], delivery_from_row)
+            .query_row(&sql, params![now_ms, lease_ms, busy], delivery_from_row)
             .optional()?)
     }
 

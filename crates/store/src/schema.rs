@@ -112,6 +112,7 @@ CREATE TABLE deliveries (
     run_id          TEXT NOT NULL,
     event           TEXT NOT NULL,
     url             TEXT NOT NULL,
+    receiver        TEXT NOT NULL,
     content_type    TEXT NOT NULL,
     body            BLOB NOT NULL,
     state           TEXT NOT NULL,
@@ -123,7 +124,7 @@ CREATE TABLE deliveries (
     last_error      TEXT NOT NULL DEFAULT '',
     finished_ms     INTEGER
 );
-CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms);
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_ms, receiver);
 CREATE TABLE batch_jobs (
     job_id        TEXT PRIMARY KEY,
     bucket        TEXT NOT NULL,

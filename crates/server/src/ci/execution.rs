@@ -286,7 +286,7 @@ pub fn parse_time_param(ctx: &Ctx, name: &str) -> ApiResult<Option<i64>> {
 /// offset of `+0800`, `+08:00`, `Z` or `z` (none means UTC). Returns Unix milliseconds.
 pub fn parse_ci_time(text: &str) -> Option<i64> {
     let text = text.trim();
-    if text.len() < 19 {
+    if text.len() < 19 || !text.is_char_boundary(19) {
         return None;
     }
     let (stamp, offset) = text.split_at(19);
@@ -331,6 +331,8 @@ mod tests {
         assert_eq!(parse_ci_time("2023-12-13T12:35:40z"), expected);
         assert_eq!(parse_ci_time("yesterday"), None);
         assert_eq!(parse_ci_time("2023-12-13T20:35:40+8"), None);
+        // Regression: a multi-byte character across byte 19 must not panic.
+        assert_eq!(parse_ci_time("2023-12-13T20:35:4中+0800"), None);
     }
 
     #[test]
