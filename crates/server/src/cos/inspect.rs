@@ -6,18 +6,21 @@ use bucketflow_store::BucketRecord;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::object::load_object;
+use super::object::{load_object, public_read};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Body, Ctx, Reply};
 
 pub async fn image_inspect(
     app: &Arc<App>,
-    _ctx: &Ctx,
+    ctx: &Ctx,
     bucket: &BucketRecord,
     key: &str,
 ) -> ApiResult<Response<Body>> {
     let object = load_object(app, &bucket.name, key).await?;
+    if ctx.signer.is_none() && !public_read(&object, bucket) {
+        return Err(ApiError::AccessDenied("Access Denied."));
+    }
     let limit = app.config.inspect_max_bytes;
     if object.size > limit {
         return Err(ApiError::ImageTooLarge(limit));

@@ -105,8 +105,12 @@ async fn object_level(
     let bucket_record = bucket::require_bucket(app, bucket).await?;
     let key = ctx.target.key.as_str();
     check_key(key)?;
-    let readable = matches!(ctx.method, Method::GET | Method::HEAD) && !ctx.has_param("acl");
-    if !readable {
+    // Anonymous requests may only read an object (or inspect it); the handler then checks
+    // that the object is public-read.
+    let anonymous_allowed = matches!(ctx.method, Method::GET | Method::HEAD)
+        && !ctx.has_param("acl")
+        && !ctx.has_param("uploadId");
+    if !anonymous_allowed {
         ctx.require_signed()?;
     }
     match ctx.method {

@@ -125,7 +125,7 @@ pub async fn load_object(app: &Arc<App>, bucket: &str, key: &str) -> ApiResult<O
 }
 
 /// Whether an anonymous reader may read this object (spec §4.12 enforcement).
-fn public_read(object: &ObjectRecord, bucket: &BucketRecord) -> bool {
+pub fn public_read(object: &ObjectRecord, bucket: &BucketRecord) -> bool {
     match object.acl.as_str() {
         "public-read" => true,
         "default" => matches!(bucket.acl.as_str(), "public-read" | "public-read-write"),
