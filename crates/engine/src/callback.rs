@@ -5,7 +5,7 @@ use bucketflow_store::{DeliveryRecord, ExecutionRecord, StoreError, TaskRecord, 
 use bucketflow_xml::{Element, Limits};
 use serde_json::{Map, Value};
 
-use crate::plan::new_id;
+use crate::plan::{new_id, vendor_task_state};
 use crate::time::{format_callback_time, format_ci_time};
 use crate::workflow::{NotifyConfig, NotifyEvent, ResultFormat, Workflow};
 
@@ -19,15 +19,6 @@ fn cos_headers(execution: &ExecutionRecord) -> impl Iterator<Item = Element> + '
             .child(Element::with_text("Key", key.as_str()))
             .child(Element::with_text("Value", value.as_str()))
     })
-}
-
-/// Vendor job states: waiting tasks are `Submitted`, skipped ones `Cancel`.
-fn job_state(state: &str) -> &str {
-    match state {
-        "Waiting" | "Ready" => "Submitted",
-        "Skipped" => "Cancel",
-        other => other,
-    }
 }
 
 /// The `TaskFinish` message for `task` (spec §8.3): the job detail, with its result and the
@@ -53,7 +44,7 @@ pub fn task_finish(execution: &ExecutionRecord, task: &TaskRecord, region: &str)
         .child(Element::with_text("Message", task.message.as_str()))
         .child(Element::with_text("JobId", task.job_id.as_str()))
         .child(Element::with_text("Tag", task.node_type.as_str()))
-        .child(Element::with_text("State", job_state(&task.state)))
+        .child(Element::with_text("State", vendor_task_state(&task.state)))
         .child(Element::with_text("Progress", "100"))
         .child(Element::with_text(
             "CreationTime",
@@ -118,7 +109,7 @@ pub fn workflow_finish(execution: &ExecutionRecord, tasks: &[TaskRecord]) -> Ele
                 ))
                 .child(Element::with_text("StartTime", time(task.started_ms)))
                 .child(Element::with_text("EndTime", time(task.finished_ms)))
-                .child(Element::with_text("State", job_state(&task.state)))
+                .child(Element::with_text("State", vendor_task_state(&task.state)))
                 .child(Element::with_text("JobId", task.job_id.as_str()))
                 .child(Element::with_text("Name", task.node.as_str()))
                 .child(Element::with_text("TemplateId", ""))

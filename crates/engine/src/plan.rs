@@ -15,6 +15,16 @@ pub const TASK_WAITING: &str = "Waiting";
 pub const TASK_READY: &str = "Ready";
 pub const TASK_SKIPPED: &str = "Skipped";
 
+/// A task state as the vendor names it: tasks that wait (for predecessors or a worker) are
+/// `Submitted`, skipped ones `Cancel`; the others keep their name.
+pub fn vendor_task_state(state: &str) -> &str {
+    match state {
+        TASK_WAITING | TASK_READY => "Submitted",
+        TASK_SKIPPED => "Cancel",
+        other => other,
+    }
+}
+
 /// `prefix` followed by 32 lower-case hex digits (spec §7.2).
 pub fn new_id(prefix: char) -> String {
     format!("{prefix}{}", bucketflow_store::random_hex())

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use bucketflow_engine::plan::vendor_task_state;
 use bucketflow_engine::time::format_ci_time;
 use bucketflow_engine::workflow::{Workflow, render_topology};
 use bucketflow_store::{ExecutionFilter, ExecutionRecord, TaskRecord};
@@ -122,15 +123,6 @@ pub fn render_execution(execution: &ExecutionRecord, tasks: &[TaskRecord]) -> El
         element.push(render_task(task));
     }
     element
-}
-
-/// Vendor task states: ours that wait are `Submitted`, skipped ones `Cancel`.
-pub fn vendor_task_state(state: &str) -> &str {
-    match state {
-        "Waiting" | "Ready" => "Submitted",
-        "Skipped" => "Cancel",
-        other => other,
-    }
 }
 
 fn render_task(task: &TaskRecord) -> Element {
