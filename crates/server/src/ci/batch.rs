@@ -188,13 +188,14 @@ fn parse_interval(interval: Option<&Element>) -> ApiResult<(Option<i64>, Option<
 async fn create(app: &Arc<App>, ctx: &Ctx, body: Incoming) -> ApiResult<Response<Body>> {
     let bucket = ctx.bucket()?.to_string();
     let request = parse_request(&read_xml_body(body).await?)?;
+    let created_ms = now_ms();
     let job = BatchJobRecord {
         job_id: bucketflow_engine::plan::new_id('b'),
         bucket: bucket.clone(),
         name: request.name.clone(),
         job_type: request.job_type.clone(),
         state: "Submitted".into(),
-        created_ms: now_ms(),
+        created_ms,
         started_ms: None,
         finished_ms: None,
         document: request.document.to_compact(),
@@ -202,7 +203,9 @@ async fn create(app: &Arc<App>, ctx: &Ctx, body: Incoming) -> ApiResult<Response
         input_kind: request.input_kind.clone(),
         input_value: request.input_value.clone(),
         from_ms: request.from_ms,
-        to_ms: request.to_ms,
+        // The window ends when the job is created (spec §10: "default 0 … now"); later
+        // uploads are the upload triggers' business.
+        to_ms: Some(request.to_ms.unwrap_or(created_ms)),
         cursor: None,
         scan_done: false,
         selected: 0,
@@ -438,19 +441,12 @@ async fn cancel(app: &Arc<App>, ctx: &Ctx, job_id: &str) -> ApiResult<Response<B
     let id = job_id.to_string();
     app.blocking(move |store| {
         store.write(|tx| {
-            let job = tx
-                .batch_job(&id)?
+            tx.batch_job(&id)?
                 .filter(|j| j.bucket == bucket)
                 .ok_or_else(|| invalid("JobId", format!("batch job {id} does not exist")))?;
-            if job.state == "Cancel" {
-                return Ok(());
-            }
-            if !tx.cancel_batch_job(&id, now_ms())? {
-                return Err(invalid(
-                    "JobId",
-                    format!("batch job {id} already ended ({})", job.state),
-                ));
-            }
+            // Cancelling a job that already ended changes nothing and is not an error: the
+            // SDK's own test cancels right after creating, when a small job may be done.
+            tx.cancel_batch_job(&id, now_ms())?;
             Ok(())
         })
     })

@@ -42,7 +42,16 @@ pub fn expected_md5(header: Option<&str>) -> ApiResult<Option<[u8; 16]>> {
     Ok(Some(digest))
 }
 
+/// What the async side hands the blocking writer.
+enum Chunk {
+    Data(Bytes),
+    /// The whole body arrived: check it and make the blob durable.
+    End,
+}
+
 /// Streams `body` into a temporary blob, hashing as it goes, then makes the blob durable.
+/// Hashing, writing and the final fsync run on a blocking thread fed through a bounded
+/// channel, so the runtime only moves frames and a slow disk slows this upload alone.
 /// Nothing is left behind on any error: the temporary file is removed when dropped.
 pub async fn store_body(
     store: &std::sync::Arc<bucketflow_store::Store>,
@@ -51,28 +60,58 @@ pub async fn store_body(
     expected_md5: Option<[u8; 16]>,
 ) -> ApiResult<Written> {
     let (temp, file) = store.blobs().create_temp()?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let writer = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || write_blob(&store, temp, file, receiver, expected_md5))
+    };
+
+    // Forward the frames; an early return drops the sender without `End`, which makes the
+    // writer discard the temporary blob.
+    let mut size = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::InvalidRequest(format!("The request body could not be read: {e}"))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            size += data.len() as u64;
+            if size > limit {
+                return Err(ApiError::EntityTooLarge);
+            }
+            if sender.send(Chunk::Data(data)).await.is_err() {
+                break; // The writer failed; its error is reported below.
+            }
+        }
+    }
+    let _ = sender.send(Chunk::End).await;
+    drop(sender);
+    writer
+        .await
+        .map_err(|e| ApiError::Internal(format!("blob writer failed: {e}")))?
+}
+
+/// The blocking half of [`store_body`].
+fn write_blob(
+    store: &bucketflow_store::Store,
+    temp: bucketflow_store::TempBlob,
+    file: std::fs::File,
+    mut receiver: tokio::sync::mpsc::Receiver<Chunk>,
+    expected_md5: Option<[u8; 16]>,
+) -> ApiResult<Written> {
     let mut sink = Sink {
         file: std::io::BufWriter::with_capacity(256 * 1024, file),
         md5: Md5::new(),
         crc: CRC64.digest(),
         size: 0,
     };
-
-    // Write each frame as it arrives; the writes are small and buffered, so they stay on the
-    // runtime thread rather than paying a blocking-pool hop per frame.
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::InvalidRequest(format!("The request body could not be read: {e}"))
-        })?;
-        if let Ok(data) = frame.into_data() {
-            sink.size += data.len() as u64;
-            if sink.size > limit {
-                return Err(ApiError::EntityTooLarge);
-            }
-            sink.write(data)?;
+    loop {
+        match receiver.blocking_recv() {
+            Some(Chunk::Data(data)) => sink.write(data)?,
+            Some(Chunk::End) => break,
+            // The request failed before its end: `temp` is dropped and removed.
+            None => return Err(ApiError::Internal("upload abandoned".into())),
         }
     }
-
     let Sink {
         file,
         md5,
@@ -83,16 +122,9 @@ pub async fn store_body(
     if expected_md5.is_some_and(|expected| expected != md5) {
         return Err(ApiError::BadDigest);
     }
-    let file = file
-        .into_inner()
+    file.into_inner()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    drop(file);
-
-    // fsync and rename off the runtime: they wait on the disk.
-    let store = store.clone();
-    let blob = tokio::task::spawn_blocking(move || store.blobs().persist(temp))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let blob = store.blobs().persist(temp)?;
     Ok(Written {
         blob,
         size,
@@ -113,6 +145,7 @@ impl Sink {
         self.md5.update(&data);
         self.crc.update(&data);
         self.file.write_all(&data)?;
+        self.size += data.len() as u64;
         Ok(())
     }
 }
