@@ -152,6 +152,30 @@ impl Cos {
         Ok(ExecutionPage { items, next_token })
     }
 
+    /// `POST /inventorytriggerjob`; returns the new job's detail.
+    pub async fn create_batch_job(&self, document: String) -> Result<JobDetail> {
+        let answer = self
+            .send(
+                Method::POST,
+                "/inventorytriggerjob",
+                &[],
+                Bytes::from(document),
+            )
+            .await?;
+        let root = expect_xml("POST /inventorytriggerjob", &answer)?;
+        JobDetail::from_response(&root)
+            .ok_or_else(|| "POST /inventorytriggerjob: no JobsDetail/JobId in the answer".into())
+    }
+
+    /// `GET /inventorytriggerjob/<JobId>`.
+    pub async fn batch_job(&self, job_id: &str) -> Result<JobDetail> {
+        let path = format!("/inventorytriggerjob/{job_id}");
+        let answer = self.send(Method::GET, &path, &[], Bytes::new()).await?;
+        let root = expect_xml("GET /inventorytriggerjob", &answer)?;
+        JobDetail::from_response(&root)
+            .ok_or_else(|| format!("GET {path}: no JobsDetail in the answer").into())
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -232,6 +256,41 @@ pub struct ExecutionItem {
     pub run_id: String,
     pub state: String,
     pub object: String,
+}
+
+/// A batch job's `JobsDetail`: its state and `Progress` counts.
+#[derive(Debug, Clone, Default)]
+pub struct JobDetail {
+    pub job_id: String,
+    pub state: String,
+    pub selected: u64,
+    pub success: u64,
+    pub failed: u64,
+}
+
+impl JobDetail {
+    fn from_response(root: &Element) -> Option<JobDetail> {
+        let detail = root.get("JobsDetail")?;
+        let progress = detail.get("Progress");
+        let count = |name: &str| {
+            progress
+                .and_then(|p| p.text_of(name))
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(0)
+        };
+        Some(JobDetail {
+            job_id: detail.text_of("JobId")?.to_string(),
+            state: detail.text_of("State").unwrap_or_default().to_string(),
+            selected: count("SelectedCount"),
+            success: count("SuccessCount"),
+            failed: count("FailedCount"),
+        })
+    }
+
+    /// `Success`, `Failed` and `Cancel` are final.
+    pub fn is_final(&self) -> bool {
+        matches!(self.state.as_str(), "Success" | "Failed" | "Cancel")
+    }
 }
 
 pub struct ExecutionPage {

@@ -45,28 +45,28 @@ const PREFIX: &str = "engine/";
 /// How long the poller waits for executions once the uploads are done.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
-struct Image {
-    name: String,
-    bytes: Bytes,
+pub struct Image {
+    pub name: String,
+    pub bytes: Bytes,
 }
 
 /// One concurrency level's outcome.
-struct Level {
+pub struct Level {
     concurrency: usize,
-    uploads: usize,
-    upload_wall: Duration,
-    put: Latencies,
-    to_success: Latencies,
+    pub uploads: usize,
+    pub upload_wall: Duration,
+    pub put: Latencies,
+    pub to_success: Latencies,
     /// Executions per second from the first PUT to the last `Success` seen.
     executions_per_s: f64,
     /// Executions per second after the last upload was answered: the engine alone.
     drain_per_s: Option<f64>,
     /// Server CPU seconds per second of the level (cores busy), when its pid is known.
     server_cores: Option<f64>,
-    failed: usize,
-    missing: usize,
-    poll_cycle: Latencies,
-    poll_request: Latencies,
+    pub failed: usize,
+    pub missing: usize,
+    pub poll_cycle: Latencies,
+    pub poll_request: Latencies,
     /// The disk's append+fsync latency just before the level.
     fsync: Latencies,
 }
@@ -78,7 +78,9 @@ pub async fn run(target: &Target, options: &Options) -> Result<()> {
     }
     let cos = &target.cos;
     cos.create_bucket().await?;
-    let workflow_id = cos.create_workflow(workflow_document()).await?;
+    let workflow_id = cos
+        .create_workflow(upload_workflow_document(PREFIX))
+        .await?;
     eprintln!("workflow {workflow_id} is Active on prefix {PREFIX}");
 
     let load_before = load_average();
@@ -98,16 +100,13 @@ pub async fn run(target: &Target, options: &Options) -> Result<()> {
             tokio::task::spawn_blocking(move || disk::append_fsync(&dir, FSYNC_SAMPLES)).await??;
         let cpu_before = target.pid.and_then(server::cpu_seconds);
         let started = Instant::now();
-        let mut level = run_level(
-            cos,
-            &workflow_id,
-            &seen,
-            &images,
+        let load = UploadLoad {
+            key_prefix: format!("{PREFIX}c{concurrency}/"),
             concurrency,
             uploads,
-            Duration::from_millis(options.poll_ms),
-        )
-        .await?;
+            poll_every: Duration::from_millis(options.poll_ms),
+        };
+        let mut level = run_level(cos, &workflow_id, &seen, &images, &load).await?;
         level.fsync = fsync;
         let cpu_after = target.pid.and_then(server::cpu_seconds);
         level.server_cores = cpu_before
@@ -146,7 +145,7 @@ pub async fn run(target: &Target, options: &Options) -> Result<()> {
 /// Deterministic and varied: from `clean/`, the first file under the limit of each image format
 /// (folders are `<format>-<variant>`); from `abnormal/`, the first file under the limit of each
 /// payload folder whose extension is not taken yet, up to [`ABNORMAL_IMAGES`].
-fn pick_images(corpus: &Path) -> Result<Vec<Image>> {
+pub fn pick_images(corpus: &Path) -> Result<Vec<Image>> {
     let mut images = Vec::new();
     let mut formats = HashSet::new();
     for folder in sorted_entries(&corpus.join("clean"))? {
@@ -212,39 +211,55 @@ fn read_image(corpus: &Path, path: &Path) -> Result<Image> {
     })
 }
 
-/// Start → ImageInspect (AutoProcess, BackupObject) → End, for objects under [`PREFIX`].
+/// An Active Start → ImageInspect (AutoProcess, BackupObject) → End, for objects under
+/// `prefix`: what the upload-triggered measurements run.
+pub fn upload_workflow_document(prefix: &str) -> String {
+    let inspect = "<AutoProcess>true</AutoProcess><ProcessType>BackupObject</ProcessType>";
+    image_inspect_workflow("bench-image-inspect", "Active", prefix, inspect)
+}
+
+/// Start → ImageInspect (with `inspect` as its options) → End, for objects under `prefix`.
 /// No `NotifyConfig`: callbacks would leave the machine.
-fn workflow_document() -> String {
+pub fn image_inspect_workflow(name: &str, state: &str, prefix: &str, inspect: &str) -> String {
     format!(
-        "<Request><MediaWorkflow><Name>bench-image-inspect</Name><State>Active</State>\
+        "<Request><MediaWorkflow><Name>{name}</Name><State>{state}</State>\
          <Topology><Dependencies><Start>ImageInspectNode</Start>\
          <ImageInspectNode>End</ImageInspectNode></Dependencies>\
-         <Nodes><Start><Type>Start</Type><Input><ObjectPrefix>{PREFIX}</ObjectPrefix></Input>\
+         <Nodes><Start><Type>Start</Type><Input><ObjectPrefix>{prefix}</ObjectPrefix></Input>\
          </Start><ImageInspectNode><Type>ImageInspect</Type><Operation><ImageInspect>\
-         <AutoProcess>true</AutoProcess><ProcessType>BackupObject</ProcessType>\
-         </ImageInspect></Operation></ImageInspectNode></Nodes></Topology>\
+         {inspect}</ImageInspect></Operation></ImageInspectNode></Nodes></Topology>\
          </MediaWorkflow></Request>"
     )
 }
 
 /// What the poller learnt: when each object's execution was first seen finished.
 #[derive(Default)]
-struct Seen {
+pub struct Seen {
     run_ids: HashSet<String>,
     /// Object key → (when seen, final state).
     finished: HashMap<String, (Instant, String)>,
 }
 
-async fn run_level(
+/// One level of uploads: `uploads` keys under `key_prefix`, `concurrency` at a time.
+pub struct UploadLoad {
+    /// Under the workflow's `ObjectPrefix`, and used by no other level.
+    pub key_prefix: String,
+    pub concurrency: usize,
+    pub uploads: usize,
+    pub poll_every: Duration,
+}
+
+/// Uploads `load` while polling the workflow's executions; `seen` is shared by every level of
+/// one workflow so that a poll stops at the first execution it already knows.
+pub async fn run_level(
     cos: &Cos,
     workflow_id: &str,
     seen: &Arc<Mutex<Seen>>,
     images: &Arc<Vec<Image>>,
-    concurrency: usize,
-    uploads: usize,
-    poll_every: Duration,
+    load: &UploadLoad,
 ) -> Result<Level> {
-    let level_prefix = format!("{PREFIX}c{concurrency}/");
+    let (concurrency, uploads) = (load.concurrency, load.uploads);
+    let level_prefix = load.key_prefix.clone();
     let expected = Arc::new(AtomicUsize::new(usize::MAX));
     let poller = tokio::spawn(poll(
         cos.clone(),
@@ -252,7 +267,7 @@ async fn run_level(
         level_prefix.clone(),
         seen.clone(),
         expected.clone(),
-        poll_every,
+        load.poll_every,
     ));
 
     // The uploads: each records when its answer arrived.

@@ -1,9 +1,11 @@
 //! `bucketflow-bench`: a signed load generator for bucketflow. It measures the object API next
-//! to the raw speed of the disk underneath, and the workflow engine's upload-to-Success latency
-//! next to the disk's fsync latency. Tables go to stdout as Markdown, progress to stderr.
+//! to the raw speed of the disk underneath, the workflow engine's upload-to-Success latency
+//! next to the disk's fsync latency, and batch jobs' rate and their effect on uploads. Tables
+//! go to stdout as Markdown, progress to stderr.
 //!
 //! All traffic goes to a loopback address; every loop is bounded in count and time.
 
+mod batch;
 mod client;
 mod disk;
 mod drive;
@@ -42,6 +44,9 @@ enum Command {
     /// Upload-to-Success latency and executions per second of an Active ImageInspect workflow,
     /// and the disk's fsync latency.
     Engine(engine::Options),
+    /// Objects per second of a Workflow-type batch job over 10,000 stored images, alone and
+    /// during uploads to an Active workflow, and how much the batch slows those uploads.
+    Batch(batch::Options),
 }
 
 /// Where the server under test comes from, shared by both benchmarks.
@@ -210,6 +215,10 @@ fn main() -> ExitCode {
             Command::Engine(options) => {
                 let target = Target::open(&options.server)?;
                 engine::run(&target, &options).await
+            }
+            Command::Batch(options) => {
+                let target = Target::open(&options.server)?;
+                batch::run(&target, &options).await
             }
         }
     });

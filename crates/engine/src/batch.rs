@@ -125,6 +125,13 @@ fn finish_scanned_jobs(store: &Store) -> Result<bool, StoreError> {
 /// together, so a crash repeats or loses no object.
 fn scan_page(store: &Store, job: &BatchJobRecord) -> Result<(), StoreError> {
     let result = store.write(|tx| {
+        // A cancel may have committed since the claim; a cancelled job scans nothing more.
+        if tx
+            .batch_job(&job.job_id)?
+            .is_none_or(|current| current.state != "Running")
+        {
+            return Ok(None);
+        }
         let plan = match load_plan(tx, job) {
             Ok(plan) => plan,
             Err(failure) => return Ok(Some(failure)),

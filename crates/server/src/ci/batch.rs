@@ -111,12 +111,9 @@ fn parse_input(input: &Element) -> ApiResult<(String, String)> {
         .collect();
     match given.as_slice() {
         [(kind, value)] => {
-            let value = if *kind == "Prefix" {
-                value
-            } else {
-                value.trim_start_matches('/')
-            };
-            Ok((kind.to_string(), value.to_string()))
+            // A leading `/` is ignored, as in a workflow's ObjectPrefix: `/` is the whole
+            // bucket.
+            Ok((kind.to_string(), value.trim_start_matches('/').to_string()))
         }
         [] => Err(invalid("Input", "needs one of Prefix, Object or UrlFile")),
         _ => Err(invalid(
