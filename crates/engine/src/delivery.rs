@@ -358,7 +358,11 @@ fn attempt(shared: &Shared, delivery: &DeliveryRecord) {
         tx.record_attempt(&delivery.delivery_id, delivery.attempts, &outcome, now_ms())
     });
     if let Err(error) = recorded {
-        tracing::warn!(delivery_id = delivery.delivery_id, %error, "recording a callback attempt failed");
+        tracing::warn!(
+            delivery_id = delivery.delivery_id,
+            %error,
+            "recording a callback attempt failed"
+        );
     }
 }
 

@@ -14,7 +14,11 @@ pub fn start_for_upload(tx: &Tx<'_>, object: &ObjectRecord) -> Result<usize, Sto
         let workflow = match Workflow::from_stored(&active.document) {
             Ok(workflow) => workflow,
             Err(error) => {
-                tracing::error!(workflow_id = active.workflow_id, %error, "stored workflow does not parse");
+                tracing::error!(
+                    workflow_id = active.workflow_id,
+                    %error,
+                    "stored workflow does not parse"
+                );
                 continue;
             }
         };

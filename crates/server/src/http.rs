@@ -187,9 +187,24 @@ pub async fn serve(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr) 
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if status >= 500 {
-        tracing::warn!(request_id, %method, path = parts.uri.path(), status, elapsed_ms, %peer, "request failed");
+        tracing::warn!(
+            request_id,
+            %method,
+            path = parts.uri.path(),
+            status,
+            elapsed_ms,
+            %peer,
+            "request failed"
+        );
     } else {
-        tracing::debug!(request_id, %method, path = parts.uri.path(), status, elapsed_ms, "request");
+        tracing::debug!(
+            request_id,
+            %method,
+            path = parts.uri.path(),
+            status,
+            elapsed_ms,
+            "request"
+        );
     }
     response
 }

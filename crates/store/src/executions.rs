@@ -209,7 +209,8 @@ impl Tx<'_> {
             [],
         )?;
         self.tx.execute(
-            "UPDATE deliveries SET state = 'Pending', lease_until_ms = NULL WHERE state = 'Sending'",
+            "UPDATE deliveries SET state = 'Pending', lease_until_ms = NULL \
+             WHERE state = 'Sending'",
             [],
         )?;
         self.tx
