@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Benchmarks the object API and the workflow engine against a release build of the server it
-# starts itself (on 127.0.0.1, with a temporary data directory). Prints the Markdown tables
-# for docs/benchmarks.md; progress goes to stderr.
+# Benchmarks the object API, the workflow engine and batch jobs against a release build of the
+# server it starts itself (on 127.0.0.1, with a temporary data directory). Prints the Markdown
+# tables for docs/benchmarks.md; progress goes to stderr.
 #
-#   scripts/bench.sh [objects|engine|all] [bucketflow-bench options…]
+#   scripts/bench.sh [objects|engine|batch|all] [bucketflow-bench options…]
 #
 # Environment: CARGO_TARGET_DIR (default target/), SCRATCH (parent of the temporary data
 # directory; it must be on the disk to measure, default the system temporary directory),
-# CORPUS (ImageInspect corpus for `engine`, default ../shared/corpus/dev).
+# CORPUS (ImageInspect corpus for `engine` and `batch`, default ../shared/corpus/dev).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,4 +33,8 @@ fi
 if [[ "$which" == engine || "$which" == all ]]; then
     [[ "$which" == all ]] && echo
     cargo run --release -q -p bucketflow-bench -- engine --corpus "$corpus" "${common[@]}" "$@"
+fi
+if [[ "$which" == batch || "$which" == all ]]; then
+    [[ "$which" == all ]] && echo
+    cargo run --release -q -p bucketflow-bench -- batch --corpus "$corpus" "${common[@]}" "$@"
 fi

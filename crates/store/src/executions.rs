@@ -265,44 +265,58 @@ impl Reader<'_> {
 
     /// Executions matching `filter`, ordered by creation time (then run id).
     pub fn list_executions(&self, filter: &ExecutionFilter) -> Result<Vec<ExecutionRecord>> {
-        let order = if filter.ascending { "ASC" } else { "DESC" };
-        let cmp = if filter.ascending { ">" } else { "<" };
-        let states = filter
-            .states
-            .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut sql = format!(
-            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE bucket = ?9 \
-             AND (?1 IS NULL OR workflow_id = ?1) \
-             AND (?2 IS NULL OR job_id = ?2) AND (?3 IS NULL OR object_key = ?3) \
-             AND (?4 IS NULL OR created_ms >= ?4) AND (?5 IS NULL OR created_ms <= ?5) \
-             AND (?6 IS NULL OR (created_ms, run_id) {cmp} (?6, ?7))"
-        );
-        if !states.is_empty() {
-            sql.push_str(&format!(" AND state IN ({states})"));
-        }
-        sql.push_str(&format!(
-            " ORDER BY created_ms {order}, run_id {order} LIMIT ?8"
-        ));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let (after_ms, after_id) = match &filter.after {
-            Some((ms, id)) => (Some(*ms), Some(id.as_str())),
-            None => (None, None),
+        // Only the filters given become conditions, so that SQLite can walk the
+        // (workflow_id, created_ms) or (job_id, created_ms) index instead of the whole table.
+        let mut conditions = vec!["bucket = ?".to_string()];
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(filter.bucket.clone())];
+        let mut add = |condition: &str, value: Box<dyn rusqlite::ToSql>| {
+            conditions.push(condition.to_string());
+            values.push(value);
         };
+        if let Some(id) = &filter.workflow_id {
+            add("workflow_id = ?", Box::new(id.clone()));
+        }
+        if let Some(id) = &filter.job_id {
+            add("job_id = ?", Box::new(id.clone()));
+        }
+        if let Some(key) = &filter.object_key {
+            add("object_key = ?", Box::new(key.as_bytes().to_vec()));
+        }
+        if let Some(from) = filter.created_from_ms {
+            add("created_ms >= ?", Box::new(from));
+        }
+        if let Some(to) = filter.created_to_ms {
+            add("created_ms <= ?", Box::new(to));
+        }
+        let (order, cmp) = if filter.ascending {
+            ("ASC", ">")
+        } else {
+            ("DESC", "<")
+        };
+        if let Some((ms, id)) = &filter.after {
+            conditions.push(format!("(created_ms, run_id) {cmp} (?, ?)"));
+            values.push(Box::new(*ms));
+            values.push(Box::new(id.clone()));
+        }
+        if !filter.states.is_empty() {
+            let marks = vec!["?"; filter.states.len()].join(", ");
+            conditions.push(format!("state IN ({marks})"));
+            values.extend(
+                filter
+                    .states
+                    .iter()
+                    .map(|s| Box::new(s.clone()) as Box<dyn rusqlite::ToSql>),
+            );
+        }
+        values.push(Box::new(filter.limit as i64));
+        let sql = format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE {} \
+             ORDER BY created_ms {order}, run_id {order} LIMIT ?",
+            conditions.join(" AND ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(
-            params![
-                filter.workflow_id,
-                filter.job_id,
-                filter.object_key.as_ref().map(|k| k.as_bytes().to_vec()),
-                filter.created_from_ms,
-                filter.created_to_ms,
-                after_ms,
-                after_id,
-                filter.limit as i64,
-                filter.bucket
-            ],
+            rusqlite::params_from_iter(values.iter()),
             execution_from_row,
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

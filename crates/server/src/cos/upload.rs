@@ -60,7 +60,7 @@ pub async fn store_body(
     expected_md5: Option<[u8; 16]>,
 ) -> ApiResult<Written> {
     let (temp, file) = store.blobs().create_temp()?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(4);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(2);
     let writer = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || write_blob(&store, temp, file, receiver, expected_md5))
@@ -99,7 +99,7 @@ fn write_blob(
     expected_md5: Option<[u8; 16]>,
 ) -> ApiResult<Written> {
     let mut sink = Sink {
-        file: std::io::BufWriter::with_capacity(256 * 1024, file),
+        file: std::io::BufWriter::with_capacity(128 * 1024, file),
         md5: Md5::new(),
         crc: CRC64.digest(),
         size: 0,
