@@ -24,6 +24,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Region reported for buckets (`x-cos-bucket-region`, `Location`).
     pub region: String,
+    /// The bucket of requests whose Host names none (an IP address or a custom domain).
+    pub default_bucket: Option<String>,
     /// Largest object the synchronous ImageInspect API accepts.
     pub inspect_max_bytes: u64,
     /// Largest single PUT or part.
@@ -42,6 +44,7 @@ struct FileLayer {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     region: Option<String>,
+    default_bucket: Option<String>,
     inspect_max_bytes: Option<u64>,
     max_object_bytes: Option<u64>,
     workers: Option<usize>,
@@ -74,6 +77,7 @@ const ENV_KEYS: &[&str] = &[
     "LISTEN",
     "DATA_DIR",
     "REGION",
+    "DEFAULT_BUCKET",
     "INSPECT_MAX_BYTES",
     "MAX_OBJECT_BYTES",
     "WORKERS",
@@ -128,6 +132,18 @@ impl Config {
             .map(str::to_string)
             .or(file.region)
             .unwrap_or_else(|| "ap-guangzhou".into());
+        let default_bucket = env
+            .get("DEFAULT_BUCKET")
+            .map(str::to_string)
+            .or(file.default_bucket)
+            .filter(|b| !b.is_empty());
+        if let Some(bucket) = &default_bucket {
+            if !crate::router::is_valid_bucket_name(bucket) {
+                return Err(format!(
+                    "default_bucket: `{bucket}` is not a valid bucket name"
+                ));
+            }
+        }
         let inspect_max_bytes = env
             .number("INSPECT_MAX_BYTES")?
             .or(file.inspect_max_bytes)
@@ -172,6 +188,7 @@ impl Config {
             listen,
             data_dir,
             region,
+            default_bucket,
             inspect_max_bytes,
             max_object_bytes,
             workers,

@@ -217,7 +217,7 @@ fn prepare(
 ) -> ApiResult<Ctx> {
     let path = router::decode_path(parts.uri.path())?;
     let query = router::decode_query(parts.uri.query());
-    let target = router::resolve(host, &path)?;
+    let target = router::resolve(host, &path, app.config.default_bucket.as_deref())?;
     let mut ctx = Ctx {
         request_id,
         method: parts.method.clone(),

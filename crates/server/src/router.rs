@@ -58,12 +58,20 @@ pub fn host_without_port(host: &str) -> String {
     }
 }
 
-/// Resolves the target from the host (virtual-hosted style) or, for hosts that name no
-/// bucket, from the first path segment (path style).
-pub fn resolve(host: &str, decoded_path: &str) -> ApiResult<Target> {
+/// Resolves the target from the host (virtual-hosted style). For hosts that name no bucket
+/// (an IP address, a custom domain), `GET /` is the service; otherwise the request goes to
+/// `default_bucket` when one is configured (so presigned URLs signed for such a host work), or
+/// else the first path segment names the bucket (path style).
+pub fn resolve(host: &str, decoded_path: &str, default_bucket: Option<&str>) -> ApiResult<Target> {
     let host = host_without_port(host);
     let labels: Vec<&str> = host.split('.').collect();
     let key = decoded_path.strip_prefix('/').unwrap_or(decoded_path);
+    let target = |bucket: Option<&str>, key: &str, service_host: bool| Target {
+        family: Family::Cos,
+        bucket: bucket.map(str::to_string),
+        key: key.to_string(),
+        service_host,
+    };
 
     if labels.len() >= 2 && looks_like_bucket(labels[0]) {
         let family = if labels[1] == "ci" {
@@ -73,37 +81,22 @@ pub fn resolve(host: &str, decoded_path: &str) -> ApiResult<Target> {
         };
         return Ok(Target {
             family,
-            bucket: Some(labels[0].to_string()),
-            key: key.to_string(),
-            service_host: false,
+            ..target(Some(labels[0]), key, false)
         });
     }
-    let service_host = labels.first() == Some(&"service");
-    if service_host {
-        return Ok(Target {
-            family: Family::Cos,
-            bucket: None,
-            key: key.to_string(),
-            service_host,
-        });
+    if labels.first() == Some(&"service") {
+        return Ok(target(None, key, true));
+    }
+    if key.is_empty() && default_bucket.is_none() {
+        return Ok(target(None, "", false));
+    }
+    if let Some(bucket) = default_bucket {
+        return Ok(target(Some(bucket), key, false));
     }
     // Path style: `/<bucket>/<key>`.
     let (first, rest) = key.split_once('/').unwrap_or((key, ""));
     if looks_like_bucket(first) {
-        return Ok(Target {
-            family: Family::Cos,
-            bucket: Some(first.to_string()),
-            key: rest.to_string(),
-            service_host: false,
-        });
-    }
-    if key.is_empty() {
-        return Ok(Target {
-            family: Family::Cos,
-            bucket: None,
-            key: String::new(),
-            service_host: false,
-        });
+        return Ok(target(Some(first), rest, false));
     }
     Err(ApiError::InvalidURI(
         "the request names no bucket in its Host or path",
@@ -137,34 +130,58 @@ mod tests {
         let t = resolve(
             "demo-1250000000.cos.ap-guangzhou.myqcloud.com:9000",
             "/a b+c",
+            None,
         )
         .unwrap();
         assert_eq!(t.bucket.as_deref(), Some("demo-1250000000"));
         assert_eq!(t.key, "a b+c");
         assert_eq!(t.family, Family::Cos);
-        let t = resolve("demo-1250000000.ci.ap-guangzhou.myqcloud.com", "/workflow").unwrap();
+        let t = resolve(
+            "demo-1250000000.ci.ap-guangzhou.myqcloud.com",
+            "/workflow",
+            None,
+        )
+        .unwrap();
         assert_eq!(t.family, Family::Ci);
     }
 
     #[test]
     fn path_style_fallback_for_plain_hosts() {
-        let t = resolve("127.0.0.1:9000", "/demo-1250000000/dir/x.txt").unwrap();
+        let t = resolve("127.0.0.1:9000", "/demo-1250000000/dir/x.txt", None).unwrap();
         assert_eq!(t.bucket.as_deref(), Some("demo-1250000000"));
         assert_eq!(t.key, "dir/x.txt");
-        let t = resolve("127.0.0.1:9000", "/").unwrap();
+        let t = resolve("127.0.0.1:9000", "/", None).unwrap();
         assert_eq!(t.bucket, None);
     }
 
     #[test]
+    fn a_default_bucket_serves_hosts_that_name_none() {
+        let t = resolve("127.0.0.1:9000", "/dir/x.txt", Some("demo-1250000000")).unwrap();
+        assert_eq!(t.bucket.as_deref(), Some("demo-1250000000"));
+        assert_eq!(t.key, "dir/x.txt");
+        // Even a first segment that looks like a bucket is part of the key then.
+        let t = resolve("127.0.0.1", "/other-1/x", Some("demo-1250000000")).unwrap();
+        assert_eq!(t.key, "other-1/x");
+        // A bucket host still wins.
+        let t = resolve("b-1.cos.r.x", "/k", Some("demo-1250000000")).unwrap();
+        assert_eq!(t.bucket.as_deref(), Some("b-1"));
+    }
+
+    #[test]
     fn service_host_names_no_bucket() {
-        let t = resolve("service.cos.myqcloud.com", "/").unwrap();
+        let t = resolve("service.cos.myqcloud.com", "/", None).unwrap();
         assert!(t.service_host);
         assert_eq!(t.bucket, None);
     }
 
     #[test]
     fn keys_are_never_normalised() {
-        let t = resolve("b-1.cos.r.x", &decode_path("/../../x//y/./z").unwrap()).unwrap();
+        let t = resolve(
+            "b-1.cos.r.x",
+            &decode_path("/../../x//y/./z").unwrap(),
+            None,
+        )
+        .unwrap();
         assert_eq!(t.key, "../../x//y/./z");
     }
 
