@@ -137,12 +137,12 @@ impl Config {
             .map(str::to_string)
             .or(file.default_bucket)
             .filter(|b| !b.is_empty());
-        if let Some(bucket) = &default_bucket {
-            if !crate::router::is_valid_bucket_name(bucket) {
-                return Err(format!(
-                    "default_bucket: `{bucket}` is not a valid bucket name"
-                ));
-            }
+        if let Some(bucket) = &default_bucket
+            && !crate::router::is_valid_bucket_name(bucket)
+        {
+            return Err(format!(
+                "default_bucket: `{bucket}` is not a valid bucket name"
+            ));
         }
         let inspect_max_bytes = env
             .number("INSPECT_MAX_BYTES")?
