@@ -168,14 +168,6 @@ impl Tx<'_> {
         Ok(changed == 1)
     }
 
-    pub fn release_batch_lease(&self, job_id: &str) -> Result<()> {
-        self.tx.execute(
-            "UPDATE batch_jobs SET lease_until_ms = NULL WHERE job_id = ?1",
-            [job_id],
-        )?;
-        Ok(())
-    }
-
     pub fn finish_batch_job(
         &self,
         job_id: &str,

@@ -193,11 +193,4 @@ impl Reader<'_> {
         let rows = stmt.query_map(params![state, limit as i64], delivery_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    pub fn deliveries_of_run(&self, run_id: &str) -> Result<Vec<DeliveryRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE run_id = ?1 ORDER BY created_ms");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([run_id], delivery_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }

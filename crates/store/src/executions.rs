@@ -321,16 +321,6 @@ impl Reader<'_> {
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    /// Runs that have not finished, for the scheduler's start-up check.
-    pub fn unfinished_executions(&self) -> Result<usize> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM executions WHERE state = 'Running'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n as usize)
-    }
 }
 
 /// An Active workflow as the trigger needs it.
