@@ -239,7 +239,7 @@ class CorpusCase:
 def corpus_case(path: str) -> CorpusCase:
     manifest = CORPUS / "manifest.tsv"
     if not manifest.exists():
-        pytest.skip(f"corpus not found at {CORPUS} (set BUCKETFLOW_CORPUS)")
+        pytest.fail(f"corpus not found at {CORPUS} (set BUCKETFLOW_CORPUS)")
     lines = manifest.read_text().splitlines()
     header = lines[0].split("\t")
     for line in lines[1:]:

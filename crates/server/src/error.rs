@@ -7,6 +7,8 @@ use http::StatusCode;
 #[derive(Debug)]
 pub enum ApiError {
     AccessDenied(&'static str),
+    /// A POST form whose policy does not allow the upload.
+    PolicyDenied(String),
     RequestExpired,
     SignatureDoesNotMatch,
     InvalidAccessKeyId,
@@ -22,6 +24,8 @@ pub enum ApiError {
     InvalidPartOrder,
     KeyTooLong,
     InvalidRequest(String),
+    /// A POST Object form that cannot be read or lacks a required field.
+    MalformedPOSTRequest(String),
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
@@ -52,6 +56,7 @@ impl ApiError {
         use StatusCode as S;
         match self {
             AccessDenied(why) => ("AccessDenied", S::FORBIDDEN, why.to_string()),
+            PolicyDenied(why) => ("AccessDenied", S::FORBIDDEN, why.clone()),
             RequestExpired => ("AccessDenied", S::FORBIDDEN, "Request has expired".into()),
             SignatureDoesNotMatch => (
                 "SignatureDoesNotMatch",
@@ -99,6 +104,7 @@ impl ApiError {
             ),
             KeyTooLong => ("KeyTooLong", S::BAD_REQUEST, "Your key is too long.".into()),
             InvalidRequest(m) => ("InvalidRequest", S::BAD_REQUEST, m.clone()),
+            MalformedPOSTRequest(m) => ("MalformedPOSTRequest", S::BAD_REQUEST, m.clone()),
             NoSuchBucket => (
                 "NoSuchBucket",
                 S::NOT_FOUND,

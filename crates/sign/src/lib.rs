@@ -20,5 +20,7 @@ mod verify;
 pub use auth::{AuthString, parse_authorization, parse_presigned};
 pub use encode::enc;
 pub use error::SignError;
-pub use signer::{http_string, sign_key, signature, string_to_sign};
+pub use signer::{
+    http_string, post_policy_signature, sign_key, signature, signatures_match, string_to_sign,
+};
 pub use verify::{CLOCK_SKEW_SECS, verify};

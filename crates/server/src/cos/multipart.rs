@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bucketflow_store::{ObjectRecord, PartRecord, UploadRecord, UploadState, now_ms};
 use bucketflow_xml::Element;
 use http::{Response, StatusCode};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use md5::{Digest, Md5};
 
@@ -101,7 +102,13 @@ pub async fn upload_part(
         return Err(ApiError::NoSuchUpload);
     }
     let md5 = expected_md5(ctx.header("content-md5"))?;
-    let written = store_body(&app.store, body, app.config.max_object_bytes, md5).await?;
+    let written = store_body(
+        &app.store,
+        body.into_data_stream(),
+        app.config.max_object_bytes,
+        md5,
+    )
+    .await?;
     let part = PartRecord {
         part_number,
         blob: written.blob.clone(),

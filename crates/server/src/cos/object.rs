@@ -31,7 +31,13 @@ pub async fn put_object(
     let md5 = expected_md5(ctx.header("content-md5"))?;
 
     // Stream the body into a durable blob.
-    let written = store_body(&app.store, body, app.config.max_object_bytes, md5).await?;
+    let written = store_body(
+        &app.store,
+        body.into_data_stream(),
+        app.config.max_object_bytes,
+        md5,
+    )
+    .await?;
 
     // Commit the metadata; from here the object is visible.
     let record = ObjectRecord {

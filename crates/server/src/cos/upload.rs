@@ -5,8 +5,7 @@ use std::io::Write;
 use bucketflow_store::BlobId;
 use bytes::Bytes;
 use crc::{CRC_64_XZ, Crc, Table};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
 
 use crate::error::{ApiError, ApiResult};
@@ -53,12 +52,13 @@ enum Chunk {
 /// Hashing, writing and the final fsync run on a blocking thread fed through a bounded
 /// channel, so the runtime only moves frames and a slow disk slows this upload alone.
 /// Nothing is left behind on any error: the temporary file is removed when dropped.
-pub async fn store_body(
+pub async fn store_body<E: std::fmt::Display>(
     store: &std::sync::Arc<bucketflow_store::Store>,
-    mut body: Incoming,
+    body: impl Stream<Item = Result<Bytes, E>> + Send,
     limit: u64,
     expected_md5: Option<[u8; 16]>,
 ) -> ApiResult<Written> {
+    let mut body = std::pin::pin!(body);
     let (temp, file) = store.blobs().create_temp()?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Chunk>(2);
     let writer = {
@@ -69,18 +69,16 @@ pub async fn store_body(
     // Forward the frames; an early return drops the sender without `End`, which makes the
     // writer discard the temporary blob.
     let mut size = 0u64;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
+    while let Some(data) = body.next().await {
+        let data = data.map_err(|e| {
             ApiError::InvalidRequest(format!("The request body could not be read: {e}"))
         })?;
-        if let Ok(data) = frame.into_data() {
-            size += data.len() as u64;
-            if size > limit {
-                return Err(ApiError::EntityTooLarge);
-            }
-            if sender.send(Chunk::Data(data)).await.is_err() {
-                break; // The writer failed; its error is reported below.
-            }
+        size += data.len() as u64;
+        if size > limit {
+            return Err(ApiError::EntityTooLarge);
+        }
+        if sender.send(Chunk::Data(data)).await.is_err() {
+            break; // The writer failed; its error is reported below.
         }
     }
     let _ = sender.send(Chunk::End).await;
