@@ -575,3 +575,14 @@ def test_sdk_never_sees_an_unparseable_answer(client, bucket):
             client.ci_get_workflow(Bucket=bucket, Ids='w' + '1' * 32),
             client.ci_delete_workflow(Bucket=bucket, WorkflowId=workflow_id)):
         assert isinstance(response, dict) and response['RequestId']
+
+
+def test_ci_answers_name_the_ci_service_and_cos_answers_the_cos_one(raw, bucket):
+    listed = raw.request("GET", bucket, "workflow", params={"ids": "", "name": "", "pageNumber": "",
+                                                            "pageSize": ""})
+    assert listed.status_code == 200
+    assert listed.headers["Server"] == "tencent-ci"
+    assert listed.headers["x-ci-request-id"]
+    listed_objects = raw.request("GET", bucket)
+    assert listed_objects.status_code == 200
+    assert listed_objects.headers["Server"] == "tencent-cos"

@@ -159,22 +159,22 @@ pub async fn serve(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr) 
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_default();
 
-    let outcome = match prepare(&app, &parts, &host, request_id.clone()) {
+    let (outcome, family) = match prepare(&app, &parts, &host, request_id.clone()) {
         Ok(ctx) => {
-            // CI calls on the COS host are CI too: their errors carry `x-ci-trace-id`.
+            // CI calls on the COS host are CI too: their answers are the CI service's.
             let family = if crate::ci::is_ci_request(&ctx) {
                 Family::Ci
             } else {
                 ctx.target.family
             };
             let result = dispatch(&app, &ctx, body).await;
-            result.map_err(|e| (e, Some(ctx), family))
+            (result.map_err(|e| (e, Some(ctx))), family)
         }
-        Err(e) => Err((e, None, Family::Cos)),
+        Err(e) => (Err((e, None)), Family::Cos),
     };
     let mut response = match outcome {
         Ok(response) => response,
-        Err((error, ctx, family)) => {
+        Err((error, ctx)) => {
             let resource = ctx
                 .as_ref()
                 .map(Ctx::resource)
@@ -182,7 +182,7 @@ pub async fn serve(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr) 
             error_response(&error, &resource, &request_id, family, &method)
         }
     };
-    finish(&app, &mut response, &request_id);
+    finish(&app, &mut response, &request_id, family);
 
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -332,14 +332,18 @@ fn error_response(
 }
 
 /// Headers every response carries.
-fn finish(app: &App, response: &mut Response<Body>, request_id: &str) {
+fn finish(app: &App, response: &mut Response<Body>, request_id: &str, family: Family) {
     *response.extensions_mut() = app.spelling.clone();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("x-cos-request-id", value.clone());
         headers.insert("x-ci-request-id", value);
     }
-    headers.insert("Server", HeaderValue::from_static("tencent-cos"));
+    let server = match family {
+        Family::Cos => "tencent-cos",
+        Family::Ci => "tencent-ci",
+    };
+    headers.insert("Server", HeaderValue::from_static(server));
 }
 
 /// Reads a whole (small) request body, refusing more than `limit` bytes.
