@@ -187,7 +187,12 @@ pub async fn get_object(
 
 /// Streams `length` bytes of a blob from `start` in 64 KiB frames.
 async fn stream_blob(app: &App, blob: &str, start: u64, length: u64) -> ApiResult<Body> {
-    let mut file = tokio::fs::File::open(app.store.blobs().path(blob)).await?;
+    // The object may have been overwritten or deleted since its row was read.
+    let mut file = match tokio::fs::File::open(app.store.blobs().path(blob)).await {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ApiError::NoSuchKey),
+        Err(e) => return Err(e.into()),
+    };
     file.seek(std::io::SeekFrom::Start(start)).await?;
     let reader = file.take(length);
     let stream = tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map_ok(Frame::data);
