@@ -146,7 +146,25 @@ pub async fn get_object(
     key: &str,
     head_only: bool,
 ) -> ApiResult<Response<Body>> {
+    // An overwrite that commits between reading the row and opening its blob removes the old
+    // blob; the second attempt reads the new row.
     let object = load_object(app, &bucket.name, key).await?;
+    match serve_object(app, ctx, bucket, object, head_only).await {
+        Err(ApiError::NoSuchKey) => {
+            let object = load_object(app, &bucket.name, key).await?;
+            serve_object(app, ctx, bucket, object, head_only).await
+        }
+        other => other,
+    }
+}
+
+async fn serve_object(
+    app: &Arc<App>,
+    ctx: &Ctx,
+    bucket: &BucketRecord,
+    object: ObjectRecord,
+    head_only: bool,
+) -> ApiResult<Response<Body>> {
     if ctx.signer.is_none() && !public_read(&object, bucket) {
         return Err(ApiError::AccessDenied("Access Denied."));
     }
