@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 
 use super::bucket::{owner, parse_limit};
 use super::object::{MAX_XML_BODY, commit_object_with, object_write_headers, parse_xml};
-use super::upload::{CRC64, expected_md5, store_body};
+use super::upload::{CRC64, commit_blob, expected_md5, store_body};
 use super::{ObjectAttrs, iso8601_ms, url_encode_key};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -119,20 +119,10 @@ pub async fn upload_part(
     };
     let etag = part.etag.clone();
     let upload_id = upload.upload_id.clone();
-    let new_blob = written.blob.clone();
-    let committed = app
-        .blocking(move |store| {
-            let replaced = store.write(|tx| tx.put_part(&upload_id, &part))?;
-            if let Some(old) = replaced {
-                store.blobs().remove(&old);
-            }
-            Ok(())
-        })
-        .await;
-    if committed.is_err() {
-        app.store.blobs().remove(&new_blob);
-    }
-    committed?;
+    commit_blob(app, written.blob.clone(), move |tx| {
+        Ok((tx.put_part(&upload_id, &part)?.into_iter().collect(), ()))
+    })
+    .await?;
     let mut response = Reply::empty(StatusCode::OK);
     object_write_headers(response.headers_mut(), &etag, written.crc64);
     Ok(response)

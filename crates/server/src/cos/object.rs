@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::upload::{expected_md5, store_body};
+use super::upload::{commit_blob, expected_md5, store_body};
 use super::{ObjectAttrs, http_date};
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -76,32 +76,16 @@ pub async fn commit_object_with<F>(app: &Arc<App>, record: ObjectRecord, write: 
 where
     F: FnOnce(&Tx<'_>, &ObjectRecord) -> ApiResult<Vec<BlobId>> + Send + 'static,
 {
-    let new_blob = record.blob.clone();
-    let committed = app
-        .blocking(move |store| {
-            let (freed, started) = store.write(|tx| {
-                let freed = write(tx, &record)?;
-                let started = crate::triggers::on_object_written(tx, &record)?;
-                Ok::<_, ApiError>((freed, started))
-            })?;
-            for blob in freed {
-                store.blobs().remove(&blob);
-            }
-            Ok(started)
-        })
-        .await;
-    match committed {
-        Ok(started) => {
-            if started > 0 {
-                app.engine.wake();
-            }
-            Ok(())
-        }
-        Err(error) => {
-            app.store.blobs().remove(&new_blob);
-            Err(error)
-        }
+    let started = commit_blob(app, record.blob.clone(), move |tx| {
+        let freed = write(tx, &record)?;
+        let started = crate::triggers::on_object_written(tx, &record)?;
+        Ok((freed, started))
+    })
+    .await?;
+    if started > 0 {
+        app.engine.wake();
     }
+    Ok(())
 }
 
 pub fn object_write_headers(headers: &mut HeaderMap, etag: &str, crc64: u64) {

@@ -2,12 +2,13 @@
 
 use std::io::Write;
 
-use bucketflow_store::BlobId;
+use bucketflow_store::{BlobId, Tx};
 use bytes::Bytes;
 use crc::{CRC_64_XZ, Crc, Table};
 use futures_util::{Stream, StreamExt};
 use md5::{Digest, Md5};
 
+use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 
 /// CRC-64/XZ is the `x-cos-hash-crc64ecma` algorithm (spec §7); the 16-table variant keeps
@@ -39,6 +40,29 @@ pub fn expected_md5(header: Option<&str>) -> ApiResult<Option<[u8; 16]>> {
         .map_err(|_| ApiError::InvalidDigest)?;
     let digest: [u8; 16] = bytes.try_into().map_err(|_| ApiError::InvalidDigest)?;
     Ok(Some(digest))
+}
+
+/// Commits the metadata change that makes `new_blob` reachable. `write` runs in one
+/// transaction and returns the blobs it freed, removed after the commit, and a value. If the
+/// change fails, `new_blob` is removed, so nothing is left half-stored.
+pub async fn commit_blob<T, F>(app: &App, new_blob: BlobId, write: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Tx<'_>) -> ApiResult<(Vec<BlobId>, T)> + Send + 'static,
+{
+    let committed = app
+        .blocking(move |store| {
+            let (freed, value) = store.write(write)?;
+            for blob in freed {
+                store.blobs().remove(&blob);
+            }
+            Ok(value)
+        })
+        .await;
+    if committed.is_err() {
+        app.store.blobs().remove(&new_blob);
+    }
+    committed
 }
 
 /// What the async side hands the blocking writer.
